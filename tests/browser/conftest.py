@@ -1,0 +1,55 @@
+"""Browser tests: Playwright driving Debian's Chromium against the app served on 127.0.0.1.
+
+Skipped, with the reason, when /usr/bin/chromium is missing (`make test` installs it as root).
+"""
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found: run `make test` as root to install Debian's chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The real app in a thread on a free loopback port; stopped when the session ends."""
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture()
+def watched_page(page, live_server):
+    """A page that records console errors and any request leaving 127.0.0.1."""
+    page.console_errors = []
+    page.foreign_requests = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    page.on("request", lambda req: req.url.startswith(live_server) or req.url.startswith("data:")
+            or page.foreign_requests.append(req.url))
+    yield page
+    assert page.console_errors == [], page.console_errors
+    assert page.foreign_requests == [], page.foreign_requests

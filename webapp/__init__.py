@@ -1,0 +1,26 @@
+"""Reliability Lab: learn the reliability patterns of distributed systems by running them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(LESSONS_DIR=str(ROOT / "lessons"), APP_VERSION=__version__)
+    if test_config:
+        app.config.update(test_config)
+
+    from . import assets, errors, lessons, views
+
+    assets.init_app(app)
+    lessons.init_app(app)
+    app.register_blueprint(views.pages)
+    app.register_blueprint(views.demos)
+    errors.init_app(app)
+    return app

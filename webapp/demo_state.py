@@ -1,0 +1,100 @@
+"""A demo in one state: its parameters resolved from a query, its result, and the URLs that reach it.
+
+Results are deterministic for (demo, parameters), so they are memoised in a bounded LRU: a room of
+learners sitting on the same preset costs one simulation, not one per request.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+from urllib.parse import urlencode, urlsplit, parse_qsl
+
+from .demos import REGISTRY, Demo, View
+from .params import ParamError
+
+log = logging.getLogger(__name__)
+RESULT_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class DemoState:
+    demo: Demo
+    values: dict
+    error: ParamError | None = None  # the input could not be used: 400, message in the demo
+    failure: str | None = None  # the model or chart raised: the demo says so, the page lives on
+    result: dict | None = None
+    view: View | None = None
+
+    @property
+    def permalink(self) -> str:
+        """The standalone demo page in exactly this state."""
+        query = urlencode(self.demo.params.query_items(self.values))
+        return f"/demos/{self.demo.id}" + (f"?{query}" if query else "")
+
+    def link(self, fmt: str) -> str:
+        query = urlencode(self.demo.params.query_items(self.values))
+        return f"/demos/{self.demo.id}.{fmt}" + (f"?{query}" if query else "")
+
+
+def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
+    try:
+        values = demo.params.parse(query, prefix)
+    except ParamError as err:
+        return DemoState(demo, _best_effort_values(demo, query, prefix), error=err)
+    try:
+        result, view = _run(demo.id, _freeze(values))
+    except Exception:  # a bug in one demo must not take the page down with it
+        log.exception("demo %s failed with %s", demo.id, values)
+        return DemoState(demo, values, failure="This demo failed to run with these parameters.")
+    return DemoState(demo, values, result=result, view=view)
+
+
+@lru_cache(maxsize=RESULT_CACHE_SIZE)
+def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
+    demo = REGISTRY[demo_id]
+    values = dict(frozen)
+    result = demo.run(values)
+    return result, demo.present(result, values)
+
+
+def _freeze(values: dict) -> tuple:
+    return tuple(sorted(values.items()))
+
+
+def _best_effort_values(demo: Demo, query: Mapping, prefix: str) -> dict:
+    """Keep every valid value the user sent, so the form redraws as they left it."""
+    values = demo.params.defaults()
+    for p in demo.params:
+        raws = query.getlist(prefix + p.name)
+        if len(raws) == 1:
+            try:
+                values[p.name] = p.parse(raws[0])
+            except ParamError:
+                pass
+    return values
+
+
+def wants_fragment(request) -> bool:
+    """htmx asks for the fragment, except when restoring history: then it needs the whole page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def replace_url_for(state: DemoState, current_url: str) -> str | None:
+    """The address-bar URL after a slider moved, so that every state the learner reaches is a link.
+
+    On the demo's own page that is the permalink; on a lesson page it is the lesson URL with this
+    demo's prefixed parameters replaced and the other demos' left as they were.
+    """
+    parts = urlsplit(current_url)
+    if parts.path == f"/demos/{state.demo.id}":
+        return state.permalink
+    if not parts.path.startswith("/lessons/"):
+        return None
+    prefix = f"{state.demo.id}."
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith(prefix)]
+    mine = state.demo.params.query_items(state.values, prefix=prefix)
+    query = urlencode(kept + mine)
+    return parts.path + (f"?{query}" if query else "") + f"#demo-{state.demo.id}"

@@ -1,0 +1,197 @@
+"""Demos of the retry-with-backoff lesson: one client's timeline, and a storm of many clients."""
+
+from __future__ import annotations
+
+from .. import charts
+from ..params import Choice, Float, Int, Seed, params
+from ..sims import backoff
+from . import Chart, Demo, Table, View, register
+
+JITTER_CHOICES = (("none", "No jitter"), ("full", "Full jitter"), ("equal", "Equal jitter"),
+                  ("decorrelated", "Decorrelated jitter"))
+
+
+def _schedule_params(jitter_default: str):
+    """Base, multiplier, cap, attempts and jitter: shared by both demos, declared once."""
+    return (
+        Int("base_ms", "Base delay", backoff.DEFAULT_BASE_MS, 10, 2000, step=10, unit="ms",
+            help="The wait before the first retry."),
+        Float("multiplier", "Multiplier", backoff.DEFAULT_MULTIPLIER, 1.0, 4.0, step=0.5,
+              help="Each retry waits this many times longer than the one before."),
+        Int("max_attempts", "Max attempts", backoff.DEFAULT_MAX_ATTEMPTS, 1, 10,
+            help="Attempts in all, the first call included: 5 attempts are 4 retries."),
+        Int("cap_ms", "Max delay (cap)", backoff.DEFAULT_CAP_MS, 100, 60000, step=100, unit="ms",
+            help="No single wait is longer than this, however many retries came before."),
+        Choice("jitter", "Jitter", jitter_default, JITTER_CHOICES,
+               help="Randomness in each wait, so that clients that failed together do not retry together."),
+    )
+
+
+TIMELINE_PARAMS = params(
+    *_schedule_params("none"),
+    Int("down_ms", "Dependency down for", None, 0, 10000, step=100, unit="ms", never="never recovers",
+        help="How long the dependency keeps failing; the last notch means it never recovers."),
+    Int("attempt_ms", "Attempt duration", 0, 0, 1000, step=10, unit="ms",
+        help="How long one failed attempt takes before the client sees the error."),
+    Seed(),
+)
+
+STORM_PARAMS = params(
+    Int("clients", "Clients", 1000, 1, 10000, step=1,
+        help="How many callers lose the dependency at the same moment."),
+    Int("outage_ms", "Outage length", 1000, 0, 10000, step=100, unit="ms",
+        help="Calls arriving before this time fail; later ones succeed."),
+    *_schedule_params("full"),
+    Seed(),
+)
+
+
+def _ms(x: float) -> str:
+    return f"{x:,.0f} ms" if float(x).is_integer() else f"{x:,.1f} ms"
+
+
+# ---- backoff-timeline --------------------------------------------------------------------------
+
+def present_timeline(result: dict, values: dict) -> View:
+    attempts = result["attempts"]
+    last = attempts[-1]
+    if result["gave_up"]:
+        verdict = (f"Gave up after {_ms(last['start_ms'])} and {len(attempts)} attempts: "
+                   f"the error goes back to the caller.")
+    else:
+        verdict = f"Succeeded on attempt {last['attempt']} at {_ms(last['start_ms'])}."
+    rows = tuple(
+        (a["attempt"], a["start_ms"], a["outcome"], a["wait_ms"],
+         None if a["wait_range_ms"] is None else "–".join(f"{b:g}" for b in a["wait_range_ms"]))
+        for a in attempts)
+    table = Table(("attempt", "start_ms", "outcome", "wait_ms", "wait_range_ms"), rows,
+                  "Each attempt, when it started, and the wait that followed it.")
+    return View(
+        verdict=verdict, table=table, charts=(_timeline_chart(result, values),),
+        stats=(("Attempts", str(len(attempts))), ("Time spent", _ms(result["finished_ms"])),
+               ("Waiting", _ms(result["total_wait_ms"])),
+               ("Outcome", "gave up" if result["gave_up"] else "succeeded")),
+        truth=_timeline_truth(result, values),
+    )
+
+
+def _timeline_chart(result: dict, values: dict) -> Chart:
+    attempts, duration = result["attempts"], values["attempt_ms"]
+    rows = [f"attempt {a['attempt']}" for a in attempts]
+    waits = [a for a in attempts if a["wait_ms"] is not None]
+    traces = [charts.bars([a["wait_ms"] for a in waits], [f"attempt {a['attempt']}" for a in waits],
+                          "waiting (backoff)", charts.OUTCOME["waiting"], orientation="h",
+                          base=[a["start_ms"] + duration for a in waits], width=0.45,
+                          text=[_ms(a["wait_ms"]) for a in waits], textposition="inside",
+                          hovertemplate="waits %{x:,} ms<extra></extra>")]
+    if duration:
+        traces.append(charts.bars([duration] * len(attempts), rows, "attempt in flight", charts.NEUTRAL,
+                                  orientation="h", base=[a["start_ms"] for a in attempts], width=0.45,
+                                  hovertemplate="attempt takes %{x:,} ms<extra></extra>"))
+    for outcome, symbol in (("fail", "x"), ("success", "circle")):
+        picked = [a for a in attempts if a["outcome"] == outcome]
+        if picked:
+            color = charts.OUTCOME["failure" if outcome == "fail" else "success"]
+            traces.append(charts.markers([a["start_ms"] for a in picked],
+                                         [f"attempt {a['attempt']}" for a in picked],
+                                         "failed attempt" if outcome == "fail" else "succeeded",
+                                         color, symbol=symbol, size=13,
+                                         hovertemplate="starts at %{x:,} ms<extra></extra>"))
+    end = result["finished_ms"]
+    down = values["down_ms"]
+    shapes = [charts.vband(0, end if down is None else min(down, max(end, 1)), charts.OUTCOME["failure"],
+                           0.08, "dependency down", where="top right")]
+    spec = charts.layout("Attempts and waits over time", x="time since the first call (ms)", height=300,
+                         barmode="overlay", shapes=shapes,
+                         yaxis={"autorange": "reversed", "rangemode": "normal", "type": "category"},
+                         xaxis={"range": [-0.04 * max(end, 1), max(end, 1) * 1.06]})
+    alt = "; ".join(f"attempt {a['attempt']} at {_ms(a['start_ms'])}: {a['outcome']}" for a in attempts)
+    return Chart("chart-backoff-timeline", charts.figure(traces, spec), alt)
+
+
+def _timeline_truth(result: dict, values: dict) -> tuple:
+    """Without jitter the schedule has a closed form: attempt n starts at the sum of the waits."""
+    if values["jitter"] != "none":
+        return ()
+    base, m, cap = values["base_ms"], values["multiplier"], values["cap_ms"]
+    n = len(result["attempts"])
+    formula = sum(min(cap, base * m ** k) for k in range(n - 1)) + (n - 1) * values["attempt_ms"]
+    text = "base × (mⁿ⁻¹ − 1)/(m − 1)" if m != 1 else "base × (n − 1)"
+    if any(base * m ** k > cap for k in range(n - 1)):
+        text = "sum of min(cap, base × mᵏ)"
+    if values["attempt_ms"]:
+        text += " + attempt durations"
+    return ((f"start of attempt {n}", _ms(result["attempts"][-1]["start_ms"]),
+             f"{_ms(formula)} = {text}"),)
+
+
+# ---- retry-storm -------------------------------------------------------------------------------
+
+def present_storm(result: dict, values: dict) -> View:
+    strategies = result["strategies"]
+    labels = dict(JITTER_CHOICES)
+    rows = tuple((name, labels[name], s["peak_per_bucket"], s["peak_retries_per_bucket"],
+                  s["total_calls"], s["finished_ms"], s["gave_up"]) for name, s in strategies.items())
+    table = Table(("strategy", "label", "peak_per_bucket", "peak_retries_per_bucket", "total_calls",
+                   "finished_ms", "gave_up"), rows,
+                  f"Per strategy; a bucket is {result['bucket_ms']} ms.")
+    none = strategies["none"]
+    stats = [("Worst 10 ms of retries, no jitter", f"{none['peak_retries_per_bucket']:,}")]
+    jitter = values["jitter"]
+    if jitter != "none":
+        chosen = strategies[jitter]
+        stats.append((f"Worst 10 ms of retries, {labels[jitter].lower()}",
+                      f"{chosen['peak_retries_per_bucket']:,}"))
+        factor = none["peak_retries_per_bucket"] / max(1, chosen["peak_retries_per_bucket"])
+        verdict = (f"{labels[jitter]} cuts the worst 10 ms of retries from "
+                   f"{none['peak_retries_per_bucket']:,} to {chosen['peak_retries_per_bucket']:,} calls "
+                   f"({factor:.1f}× lower); {chosen['gave_up']:,} of {values['clients']:,} clients gave up "
+                   f"(no jitter: {none['gave_up']:,}).")
+    else:
+        verdict = (f"Without jitter all {values['clients']:,} clients retry in lock-step: every wave "
+                   f"hits the dependency within the same 10 ms.")
+    stats += [("Total calls (no jitter / jitter)", " / ".join(f"{s['total_calls']:,}" for s in strategies.values())),
+              ("Gave up (no jitter / jitter)", " / ".join(f"{s['gave_up']:,}" for s in strategies.values()))]
+    truth = (("peak retries in 10 ms without jitter", f"{none['peak_retries_per_bucket']:,}",
+              f"{values['clients'] if values['max_attempts'] > 1 and values['outage_ms'] > 0 else 0:,}"
+              " = every client, in step"),
+             ("total calls without jitter", f"{none['total_calls']:,}",
+              f"{_storm_calls_formula(values):,} = clients × attempts until the outage ends"))
+    return View(verdict=verdict, table=table, charts=(_storm_chart(result, values),),
+                stats=tuple(stats), truth=truth)
+
+
+def _storm_calls_formula(values: dict) -> int:
+    t, attempts = 0.0, 0
+    for n in range(1, values["max_attempts"] + 1):
+        attempts += 1
+        if t >= values["outage_ms"]:
+            break
+        t += min(values["cap_ms"], values["base_ms"] * values["multiplier"] ** (n - 1))
+    return values["clients"] * attempts
+
+
+def _storm_chart(result: dict, values: dict) -> Chart:
+    width = result["bucket_ms"]
+    labels = dict(JITTER_CHOICES)
+    traces = []
+    for i, (name, s) in enumerate(result["strategies"].items()):
+        x = [k * width for k in range(len(s["per_bucket"]))]
+        traces.append(charts.bars(x, s["per_bucket"], labels[name], charts.SERIES[i], opacity=0.75,
+                                  width=width, offset=0,
+                                  hovertemplate="%{x}–%{x}+10 ms: %{y:,} calls<extra>" + labels[name] + "</extra>"))
+    spec = charts.layout("Calls reaching the dependency per 10 ms", x="time (ms)", y="calls per 10 ms",
+                         height=340, barmode="overlay",
+                         shapes=[charts.vband(0, values["outage_ms"], charts.OUTCOME["failure"], 0.08,
+                                              "outage")])
+    alt = "; ".join(f"{labels[n]}: peak {s['peak_per_bucket']:,} calls in 10 ms, {s['total_calls']:,} calls"
+                    for n, s in result["strategies"].items())
+    return Chart("chart-retry-storm", charts.figure(traces, spec), alt)
+
+
+register(Demo("backoff-timeline", "One client retrying with backoff", TIMELINE_PARAMS, backoff.timeline,
+              present_timeline,
+              summary="A client calls a dependency that is down and retries on an exponential schedule."))
+register(Demo("retry-storm", "A retry storm: many clients, one dependency", STORM_PARAMS, backoff.storm,
+              present_storm,
+              summary="Many clients fail at the same moment and all retry: with and without jitter."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -12,13 +13,17 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.from_mapping(LESSONS_DIR=str(ROOT / "lessons"), APP_VERSION=__version__)
+    # An instructor may point the app at a folder of their own lessons.
+    lessons_dir = os.environ.get("RELIABILITY_LAB_LESSONS", str(ROOT / "lessons"))
+    app.config.from_mapping(LESSONS_DIR=lessons_dir, APP_VERSION=__version__)
     if test_config:
         app.config.update(test_config)
 
-    from . import assets, errors, lessons, views
+    from . import assets, caching, errors, lessons, security, views
 
     assets.init_app(app)
+    caching.init_app(app)
+    security.init_app(app)
     lessons.init_app(app)
     app.register_blueprint(views.pages)
     app.register_blueprint(views.demos)

@@ -31,12 +31,18 @@ class DemoState:
     @property
     def permalink(self) -> str:
         """The standalone demo page in exactly this state."""
-        query = urlencode(self.demo.params.query_items(self.values))
-        return f"/demos/{self.demo.id}" + (f"?{query}" if query else "")
+        return self.link()
 
-    def link(self, fmt: str) -> str:
-        query = urlencode(self.demo.params.query_items(self.values))
-        return f"/demos/{self.demo.id}.{fmt}" + (f"?{query}" if query else "")
+    def link(self, fmt: str = "", values: dict | None = None) -> str:
+        query = urlencode(self.demo.params.query_items(self.values if values is None else values))
+        return f"/demos/{self.demo.id}" + (f".{fmt}" if fmt else "") + (f"?{query}" if query else "")
+
+    def preset_link(self, preset) -> str:
+        return self.link(values=self.demo.preset_values(preset))
+
+    @property
+    def preset(self):
+        return None if self.error else self.demo.matching_preset(self.values)
 
 
 def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:

@@ -1,12 +1,14 @@
 """Lessons are Markdown files in `lessons/` with YAML front matter; adding a lesson is adding a file.
 
-Front matter: title, slug, order, summary, demos (the demo ids the text embeds). In the text, a line
-`[[demo <demo-id>]]` places that demo. The index is the files sorted by `order`.
+Front matter: title, slug, order, summary, demos (the demo ids the text embeds) and optionally
+questions (predict-then-run questions, see `Question`). In the text, a line `[[demo <demo-id>]]`
+places a demo and `[[question <question-id>]]` a question. The index is the files sorted by `order`.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import yaml
 from flask import Flask, current_app
 from markupsafe import Markup
 
-DEMO_MARKER = re.compile(r"^\[\[demo ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
+MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 REQUIRED = ("title", "slug", "order", "summary")
 
@@ -25,14 +27,81 @@ class LessonError(ValueError):
 
 
 @dataclass(frozen=True)
+class Question:
+    """A prediction asked before the demo that answers it; written in the lesson's front matter.
+
+        questions:
+          - id: storm-peak
+            ask: With 1,000 clients and no jitter, how many calls land in the worst 10 ms?
+            choices: ["About 100", "About 500", "All 1,000"]   # omit for a numeric answer
+            answer: 2                # index of the right choice, or the number
+            tolerance: 0.1           # numeric only: relative error accepted (default 10%)
+            explain: Without jitter every client waits exactly 100 ms…   (Markdown)
+            show: /demos/retry-storm?jitter=none                     (the state that shows it)
+    """
+
+    id: str
+    ask: str
+    answer: float | int
+    explain: Markup
+    show: str
+    choices: tuple[str, ...] = ()
+    tolerance: float = 0.1
+    unit: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return not self.choices
+
+    def check(self, raw: str) -> tuple[bool | None, str]:
+        """(correct?, the answer as given); None when the input is not an answer at all."""
+        raw = (raw or "").strip()[:40]
+        if self.numeric:
+            try:
+                given = float(raw.replace(",", ""))
+            except ValueError:
+                return None, raw
+            if given != given or given in (float("inf"), float("-inf")):
+                return None, raw
+            return abs(given - self.answer) <= self.tolerance * abs(self.answer), raw
+        if raw not in {str(i) for i in range(len(self.choices))}:
+            return None, raw
+        return int(raw) == self.answer, self.choices[int(raw)]
+
+    def answer_text(self) -> str:
+        if self.numeric:
+            return f"{self.answer:,}" + (f" {self.unit}" if self.unit else "")
+        return self.choices[self.answer]
+
+
+def _question(raw: dict, source: str) -> Question:
+    try:
+        choices = tuple(str(c) for c in raw.get("choices") or ())
+        question = Question(id=str(raw["id"]), ask=str(raw["ask"]), answer=raw["answer"],
+                            explain=_render(str(raw["explain"])), show=str(raw["show"]),
+                            choices=choices, tolerance=float(raw.get("tolerance", 0.1)),
+                            unit=str(raw.get("unit", "")))
+    except KeyError as missing:
+        raise LessonError(f"{source}: a question lacks {missing}") from None
+    if choices and not (isinstance(question.answer, int) and 0 <= question.answer < len(choices)):
+        raise LessonError(f"{source}: question {question.id!r}: answer must be a choice index")
+    if not choices and not isinstance(question.answer, (int, float)):
+        raise LessonError(f"{source}: question {question.id!r}: answer must be a number")
+    if not question.show.startswith("/"):
+        raise LessonError(f"{source}: question {question.id!r}: show must be a path on this site")
+    return question
+
+
+@dataclass(frozen=True)
 class Lesson:
     slug: str
     title: str
     order: int
     summary: str
     demos: tuple[str, ...]
-    # The body split at demo markers: alternating ("html", Markup) and ("demo", demo_id) parts.
+    # The body split at markers: ("html", Markup), ("demo", demo_id) and ("question", Question) parts.
     parts: tuple[tuple[str, object], ...] = field(repr=False)
+    questions: dict = field(default_factory=dict, repr=False)  # id -> Question, in order
     extra: dict = field(default_factory=dict, repr=False)  # any other front-matter keys
 
 
@@ -46,19 +115,30 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
         raise LessonError(f"{source}: front matter lacks {', '.join(missing)}")
     body = text[match.end():]
     declared = tuple(meta.get("demos") or ())
-    parts, placed, pos = [], [], 0
-    for marker in DEMO_MARKER.finditer(body):
+    questions = {q.id: q for q in (_question(raw, source) for raw in meta.get("questions") or ())}
+    parts, placed, asked, pos = [], [], [], 0
+    for marker in MARKER.finditer(body):
+        kind, ident = marker.groups()
         parts.append(("html", _render(body[pos:marker.start()])))
-        parts.append(("demo", marker.group(1)))
-        placed.append(marker.group(1))
+        if kind == "demo":
+            parts.append(("demo", ident))
+            placed.append(ident)
+        else:
+            if ident not in questions:
+                raise LessonError(f"{source}: the text asks question {ident!r}, which the front matter lacks")
+            parts.append(("question", questions[ident]))
+            asked.append(ident)
         pos = marker.end()
     parts.append(("html", _render(body[pos:])))
     if sorted(placed) != sorted(declared):
         raise LessonError(f"{source}: front matter lists demos {list(declared)} "
                           f"but the text places {placed}")
-    extra = {k: v for k, v in meta.items() if k not in (*REQUIRED, "demos")}
+    if sorted(asked) != sorted(questions):
+        raise LessonError(f"{source}: questions {sorted(set(questions) - set(asked))} are never asked")
+    extra = {k: v for k, v in meta.items() if k not in (*REQUIRED, "demos", "questions")}
     return Lesson(slug=str(meta["slug"]), title=str(meta["title"]), order=int(meta["order"]),
-                  summary=str(meta["summary"]), demos=declared, parts=tuple(parts), extra=extra)
+                  summary=str(meta["summary"]), demos=declared, parts=tuple(parts),
+                  questions=questions, extra=extra)
 
 
 def _render(md_text: str) -> Markup:
@@ -82,7 +162,29 @@ def load_lessons(folder: str | Path) -> dict[str, Lesson]:
         unknown = [d for d in lesson.demos if d not in registry]
         if unknown:
             raise LessonError(f"lesson {lesson.slug!r} places unknown demos {unknown}")
+        for question in lesson.questions.values():
+            _check_demo_link(question.show, registry, f"lesson {lesson.slug!r}, question {question.id!r}")
     return {lesson.slug: lesson for lesson in sorted(lessons, key=lambda les: les.order)}
+
+
+def _check_demo_link(url: str, registry: dict, where: str) -> None:
+    """A /demos/<id>?… link must name a demo and valid parameters: dead links fail at start-up."""
+    from urllib.parse import urlsplit
+
+    from werkzeug.datastructures import MultiDict
+
+    from .params import ParamError
+
+    parts = urlsplit(url)
+    if not parts.path.startswith("/demos/"):
+        return
+    demo_id = parts.path.removeprefix("/demos/")
+    if demo_id not in registry:
+        raise LessonError(f"{where}: links unknown demo {demo_id!r}")
+    try:
+        registry[demo_id].params.parse(MultiDict(parse_qsl(parts.query)))
+    except ParamError as err:
+        raise LessonError(f"{where}: bad link {url!r}: {err}") from None
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
 from .demo_state import DemoState, replace_url_for, resolve, wants_fragment
 from .demos import REGISTRY
@@ -27,9 +28,7 @@ def index():
 @pages.get("/lessons/<slug>")
 def lesson(slug: str):
     lessons = all_lessons()
-    if slug not in lessons:
-        abort(404, description=f"There is no lesson called “{slug}”.")
-    current = lessons[slug]
+    current = _lesson_or_404(slug)
     # On a lesson page a demo's parameters carry its id as a prefix: ?retry-storm.clients=50
     states = {demo_id: resolve(REGISTRY[demo_id], request.args, prefix=f"{demo_id}.")
               for demo_id in current.demos}
@@ -37,9 +36,42 @@ def lesson(slug: str):
     position = order.index(slug)
     neighbours = {"previous": lessons[order[position - 1]] if position > 0 else None,
                   "next": lessons[order[position + 1]] if position + 1 < len(order) else None}
+    # An answered question (a no-JS form post redirects here) shows its feedback: ?answer.<id>=<value>
+    answers = {qid: q.check(request.args[f"answer.{qid}"]) for qid, q in current.questions.items()
+               if f"answer.{qid}" in request.args}
     status = 400 if any(s.error for s in states.values()) else 200
-    html = render_template("lesson.html", lesson=current, states=states, **neighbours)
+    html = render_template("lesson.html", lesson=current, states=states, answers=answers, **neighbours)
     return _vary(Response(html, status))
+
+
+@pages.route("/lessons/<slug>/questions/<qid>", methods=["GET", "POST"])
+def question(slug: str, qid: str):
+    """Check a prediction. htmx gets the question's fragment; a plain form post is redirected to
+    the lesson with the answer in the URL, so the feedback is a link like every other state."""
+    current = _lesson_or_404(slug)
+    if qid not in current.questions:
+        abort(404, description=f"Lesson “{current.title}” has no question “{qid}”.")
+    q = current.questions[qid]
+    if request.method == "GET":  # "try again": the question without an answer
+        if not wants_fragment(request):
+            return redirect(f"/lessons/{slug}#question-{qid}", 303)
+        return _vary(Response(render_template("lesson/_question.html", question=q, lesson=current)))
+    raw = request.form.get("answer", "")
+    correct, given = q.check(raw)
+    if not wants_fragment(request):
+        if correct is None:
+            return redirect(f"/lessons/{slug}#question-{qid}", 303)
+        return redirect(f"/lessons/{slug}?{urlencode({f'answer.{qid}': raw.strip()[:40]})}#question-{qid}", 303)
+    html = render_template("lesson/_question.html", question=q, lesson=current, correct=correct,
+                           given=given, invalid=correct is None)
+    return _vary(Response(html, 400 if correct is None else 200))
+
+
+def _lesson_or_404(slug: str):
+    lessons = all_lessons()
+    if slug not in lessons:
+        abort(404, description=f"There is no lesson called “{slug}”.")
+    return lessons[slug]
 
 
 @demos.get("/<demo_id>")
@@ -47,7 +79,10 @@ def demo_page(demo_id: str):
     state = resolve(_demo_or_404(demo_id), request.args)
     status = 400 if state.error else 200
     if wants_fragment(request):
-        response = Response(render_template("demo/_result.html", state=state), status)
+        # A preset or reset redraws the whole demo (its controls move too); a slider only the result.
+        whole = request.headers.get("HX-Target") == f"demo-{demo_id}"
+        template = "demo/_demo.html" if whole else "demo/_result.html"
+        response = Response(render_template(template, state=state), status)
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:
             response.headers["HX-Replace-Url"] = url

@@ -1,5 +1,5 @@
 // Reliability Lab: the one page script. Draws the server's chart specs with plotly.js, keeps slider
-// read-outs current, and offers copy-link and reset. No inline scripts anywhere, so a strict
+// read-outs current, and offers copy-link. No inline scripts anywhere, so a strict
 // Content-Security-Policy holds.
 (function () {
   "use strict";
@@ -25,9 +25,10 @@
     return layout;
   }
 
-  function drawCharts(root) {
+  // Draws the charts not drawn yet (a swap brings new ones), or all of them when the theme changes.
+  function drawCharts(all) {
     if (!window.Plotly) return;
-    root.querySelectorAll("[data-figure]").forEach(function (el) {
+    document.querySelectorAll(all ? "[data-figure]" : "[data-figure]:not([data-drawn])").forEach(function (el) {
       var fig = JSON.parse(el.getAttribute("data-figure"));
       window.Plotly.react(el, fig.data, styleLayout(fig.layout), {
         responsive: true, displaylogo: false,
@@ -52,30 +53,9 @@
     if (out) out.textContent = display(input);
   });
 
-  // ---- reset to defaults: put every control back, then let htmx fetch the result --------------
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest("[data-reset]");
-    if (!link) return;
-    var form = link.closest("form");
-    if (!form) return;
-    event.preventDefault();
-    form.querySelectorAll("[data-default]").forEach(function (input) {
-      if (input.type === "radio" || input.type === "checkbox") {
-        input.checked = input.getAttribute("data-default") === "true";
-      } else {
-        input.value = input.getAttribute("data-default");
-      }
-      if (input.type === "range") {
-        var out = document.getElementById(input.id + "-out");
-        if (out) out.textContent = display(input);
-      }
-    });
-    form.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-
   // ---- copy link: the absolute URL of this exact state ----------------------------------------
-  function enableCopy(root) {
-    root.querySelectorAll(".copy-link").forEach(function (button) {
+  function enableCopy() {
+    document.querySelectorAll(".copy-link[hidden]").forEach(function (button) {
       if (navigator.clipboard) button.hidden = false;
     });
   }
@@ -90,14 +70,61 @@
     });
   });
 
-  function init(root) {
-    drawCharts(root);
-    enableCopy(root);
+  // ---- progress: kept in this browser only (localStorage), never on the server ---------------
+  var PROGRESS_KEY = "reliability-lab-progress";
+
+  function loadProgress() {
+    try {
+      var p = JSON.parse(localStorage.getItem(PROGRESS_KEY) || "{}");
+      return { visited: p.visited || {}, answered: p.answered || {} };
+    } catch (e) {
+      return { visited: {}, answered: {} };
+    }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { init(event.detail.target); });
+  function saveProgress(p) {
+    try { localStorage.setItem(PROGRESS_KEY, JSON.stringify(p)); } catch (e) { /* private mode */ }
+  }
+
+  function recordProgress() {
+    var p = loadProgress();
+    var lesson = document.querySelector("[data-lesson-slug]");
+    if (lesson) p.visited[lesson.getAttribute("data-lesson-slug")] = true;
+    document.querySelectorAll("[data-answered]").forEach(function (el) {
+      p.answered[el.getAttribute("data-answered")] = el.getAttribute("data-correct") === "true";
+    });
+    saveProgress(p);
+    return p;
+  }
+
+  function showProgress(p) {
+    document.querySelectorAll("[data-progress-for]").forEach(function (el) {
+      var slug = el.getAttribute("data-progress-for");
+      var questions = (el.getAttribute("data-questions") || "").split(" ").filter(Boolean);
+      var answered = questions.filter(function (q) { return q in p.answered; }).length;
+      var parts = [];
+      if (p.visited[slug]) parts.push("✓ visited");
+      if (questions.length) parts.push(answered + "/" + questions.length + " predictions");
+      el.textContent = parts.join(" · ");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest("[data-reset-progress]")) return;
+    saveProgress({ visited: {}, answered: {} });
+    showProgress(loadProgress());
+  });
+
+  function init() {
+    drawCharts(false);
+    enableCopy();
+    showProgress(recordProgress());
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  // After a swap htmx's target may be the element it just replaced, so look at the whole page.
+  document.addEventListener("htmx:afterSettle", init);
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
-    drawCharts(document);
+    drawCharts(true);
   });
 })();

@@ -77,3 +77,22 @@ def test_without_javascript_the_page_still_shows_the_result(browser, live_server
     expect(page).to_have_url(re.compile(r"/demos/retry-storm"))
     expect(page.locator("#result-retry-storm .verdict")).to_be_visible()
     context.close()
+
+
+def test_a_preset_moves_the_controls_and_a_prediction_gets_feedback(watched_page, live_server):
+    page = watched_page
+    page.goto(f"{live_server}/lessons/retry-backoff")
+    page.locator("#demo-retry-storm").get_by_role("link", name="Retry storm without jitter").click()
+    expect(page.locator("#demo-retry-storm .preset[aria-current=true]")).to_have_text("Retry storm without jitter")
+    expect(page.locator("#demo-retry-storm input[name=jitter][value=none]")).to_be_checked()
+    expect(page.locator("#result-retry-storm .verdict")).to_have_text(re.compile("lock-step"))
+    expect(page).to_have_url(re.compile(r"retry-storm\.jitter=none"))
+
+    question = page.locator("#question-storm-peak")
+    question.get_by_label("All 1,000").check()
+    question.get_by_role("button", name="Check").click()
+    expect(page.locator("#question-storm-peak .question-feedback")).to_contain_text("Right.")
+    progress = page.evaluate("JSON.parse(localStorage.getItem('reliability-lab-progress'))")
+    assert progress["answered"] == {"storm-peak": True} and progress["visited"] == {"retry-backoff": True}
+    page.goto(f"{live_server}/")
+    expect(page.locator("[data-progress-for=retry-backoff]")).to_have_text("✓ visited · 1/3 predictions")

@@ -44,6 +44,16 @@ class View:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named state of a demo, declared next to its parameters: a link a workshop can use."""
+
+    name: str  # the URL-safe key
+    label: str
+    values: dict  # only the parameters that differ from the defaults
+    note: str = ""  # one line on what this state shows
+
+
+@dataclass(frozen=True)
 class Demo:
     id: str
     title: str
@@ -51,10 +61,21 @@ class Demo:
     model: Callable[..., dict]  # pure: model(**values) -> plain data
     present: Callable[[dict, dict], View]  # (result, values) -> View
     summary: str = ""
-    presets: dict[str, tuple[str, dict]] = field(default_factory=dict)  # name -> (label, values)
+    presets: tuple[Preset, ...] = ()
 
     def run(self, values: dict) -> dict:
         return self.model(**values)
+
+    def preset_values(self, preset: Preset) -> dict:
+        return {**self.params.defaults(), **preset.values}
+
+    def matching_preset(self, values: dict) -> Preset | None:
+        """The preset this state is, ignoring the seed unless the preset sets one."""
+        for preset in self.presets:
+            wanted = self.preset_values(preset)
+            if all(values[k] == v for k, v in wanted.items() if k != "seed" or "seed" in preset.values):
+                return preset
+        return None
 
 
 REGISTRY: dict[str, Demo] = {}
@@ -66,6 +87,11 @@ def register(demo: Demo) -> Demo:
     missing = set(demo.params.by_name) ^ set(_model_args(demo.model))
     if missing:
         raise ValueError(f"demo {demo.id!r}: parameters and model arguments differ: {sorted(missing)}")
+    for preset in demo.presets:  # a preset is parsed like a URL would be, so it can't hold a bad value
+        for name, value in preset.values.items():
+            param = demo.params.by_name[name]
+            if param.parse(param.to_text(value)) != value:
+                raise ValueError(f"demo {demo.id!r}, preset {preset.name!r}: {name}={value!r} does not round-trip")
     REGISTRY[demo.id] = demo
     return demo
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import charts
 from ..params import Choice, Float, Int, Seed, params
 from ..sims import backoff
-from . import Chart, Demo, Table, View, register
+from . import Chart, Demo, Preset, Table, View, register
 
 JITTER_CHOICES = (("none", "No jitter"), ("full", "Full jitter"), ("equal", "Equal jitter"),
                   ("decorrelated", "Decorrelated jitter"))
@@ -189,9 +189,28 @@ def _storm_chart(result: dict, values: dict) -> Chart:
     return Chart("chart-retry-storm", charts.figure(traces, spec), alt)
 
 
-register(Demo("backoff-timeline", "One client retrying with backoff", TIMELINE_PARAMS, backoff.timeline,
-              present_timeline,
-              summary="A client calls a dependency that is down and retries on an exponential schedule."))
-register(Demo("retry-storm", "A retry storm: many clients, one dependency", STORM_PARAMS, backoff.storm,
-              present_storm,
-              summary="Many clients fail at the same moment and all retry: with and without jitter."))
+register(Demo(
+    "backoff-timeline", "One client retrying with backoff", TIMELINE_PARAMS, backoff.timeline,
+    present_timeline,
+    summary="A client calls a dependency that is down and retries on an exponential schedule.",
+    presets=(
+        Preset("seed-table", "The seed's table", {}, "fails at 0, 100, 300, 700 and 1,500 ms, then gives up"),
+        Preset("recovers", "Dependency recovers", {"down_ms": 600}, "back after 600 ms: attempt 4 succeeds"),
+        Preset("full-jitter", "Full jitter", {"jitter": "full"}, "each wait drawn from 0 to the ceiling"),
+        Preset("capped", "Cap at 1 s", {"max_attempts": 10, "cap_ms": 1000},
+               "10 attempts, no wait longer than a second"),
+    )))
+register(Demo(
+    "retry-storm", "A retry storm: many clients, one dependency", STORM_PARAMS, backoff.storm,
+    present_storm,
+    summary="Many clients fail at the same moment and all retry: with and without jitter.",
+    presets=(
+        Preset("no-jitter", "Retry storm without jitter", {"jitter": "none"},
+               "every wave is all 1,000 clients in the same 10 ms"),
+        Preset("full-jitter", "Full jitter", {}, "the same retries spread over each wait"),
+        Preset("equal-jitter", "Equal jitter", {"jitter": "equal"}, "spread, but never less than half the wait"),
+        Preset("decorrelated", "Decorrelated jitter", {"jitter": "decorrelated"},
+               "each client's wait grows from its own last one"),
+        Preset("long-outage", "A 5 s outage, 8 attempts", {"outage_ms": 5000, "max_attempts": 8},
+               "patience enough to ride out a longer outage"),
+    )))

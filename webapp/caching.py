@@ -1,0 +1,36 @@
+"""HTTP caching for pages and demo results, and compression of dynamic responses.
+
+A demo's output is a pure function of (demo, parameters, app version), so fragments, JSON and CSV
+may be cached by anyone for a while and revalidated with an ETag. Full pages carry the visitor's
+CSRF token, so they are private to the browser (still revalidated with an ETag: a 304 is cheap).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_compress import Compress
+
+DEMO_MAX_AGE = 600  # seconds; a deploy changes the version, and the ETag catches the rest
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/csv", "application/json", "text/plain"])
+    app.config.setdefault("COMPRESS_STREAMS", False)  # static files compress themselves (assets.py)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    Compress(app)
+
+    # Registered after Compress, so it runs before it (Flask runs after_request hooks in reverse).
+    @app.after_request
+    def cache_headers(response):
+        if request.method not in ("GET", "HEAD") or response.status_code != 200 or request.endpoint == "static":
+            return response
+        if request.endpoint and request.endpoint.startswith("demos.") and "HX-Target" not in request.headers:
+            response.cache_control.public = True
+            response.cache_control.max_age = DEMO_MAX_AGE
+            if "HX-Replace-Url" in response.headers:
+                response.vary.add("HX-Current-URL")  # the header depends on the page that asked
+        else:
+            response.cache_control.private = True
+            response.cache_control.no_cache = True
+        response.add_etag()
+        return response.make_conditional(request)

@@ -104,7 +104,10 @@ def _model_args(model: Callable[..., Any]) -> list[str]:
 
 
 def load_all() -> dict[str, Demo]:
-    """Import every topic module so its demos register themselves."""
-    from . import backoff  # noqa: F401  (registration is the import's side effect)
+    """Import every topic module in this package: each registers its demos as it is imported."""
+    import importlib
+    import pkgutil
 
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")
     return REGISTRY

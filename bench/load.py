@@ -1,0 +1,155 @@
+"""Load benchmark: a workshop room dragging sliders, against the server `make serve` starts.
+
+Starts gunicorn on 127.0.0.1 (the production configuration), then runs wrk twice for a bounded time:
+  1. "sliders": every request a demo fragment with random parameter values within range (distinct
+     states, so the result cache cannot answer most of them);
+  2. "workshop": most requests on presets (what a room following an instructor sends), some random.
+Prints requests/s, errors and latency p50/p95/p99 for each, and stops the server.
+
+    .venv/bin/python bench/load.py [--seconds 30] [--connections 100] [--port 8765]
+
+Needs Debian's `wrk` (installed when missing and running as root). Targets only 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from webapp.demos import REGISTRY, load_all  # noqa: E402
+
+LUA = """
+local paths = {}
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+local i = 0
+wrk.headers["HX-Request"] = "true"
+wrk.headers["Accept-Encoding"] = "br, gzip"
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%%d seconds=%%.2f errors=%%d non2xx=%%d p50=%%.1f p95=%%.1f p99=%%.1f\\n",
+    summary.requests, summary.duration / 1e6,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def random_value(p, rng: random.Random) -> str:
+    if p.kind == "int":
+        steps = int((p.max - p.min) // p.step)
+        return p.to_text(p.min + rng.randint(0, steps) * p.step)
+    if p.kind == "float":
+        steps = int(round((p.max - p.min) / p.step))
+        return p.to_text(round(p.min + rng.randint(0, steps) * p.step, 6))
+    if p.kind == "choice":
+        return rng.choice(p.choices)[0]
+    if p.kind == "multi":
+        picked = [v for v, _ in p.choices if rng.random() < 0.6]
+        return ",".join(picked or [p.choices[0][0]])
+    return "".join(rng.choice(p.alphabet) for _ in range(rng.randint(0, int(p.max))))
+
+
+def slider_paths(rng: random.Random, n: int) -> list[str]:
+    """A learner moves one slider at a time: each path changes one or two parameters of a demo."""
+    paths = []
+    demos = sorted(REGISTRY)
+    for _ in range(n):
+        demo = REGISTRY[rng.choice(demos)]
+        values = {p.name: p.to_text(p.default) for p in demo.params}
+        for p in rng.sample(demo.params.params, k=min(2, len(demo.params.params))):
+            values[p.name] = random_value(p, rng)
+        values["seed"] = str(rng.randint(0, 1_000_000))
+        paths.append(f"/demos/{demo.id}?{urlencode(values)}")
+    return paths
+
+
+def preset_paths(rng: random.Random, n: int) -> list[str]:
+    presets = [f"/demos/{d.id}?{urlencode(d.params.query_items(d.preset_values(p)))}"
+               for d in REGISTRY.values() for p in d.presets]
+    presets += [f"/demos/{d}" for d in REGISTRY]
+    randoms = slider_paths(rng, max(1, n // 20))  # 5% of the room explores on its own
+    return [rng.choice(presets) for _ in range(n - len(randoms))] + randoms
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return shutil.which("wrk")
+    sys.exit("wrk is not installed (Debian package 'wrk'); install it and run again.")
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--config", "python:webapp.gunicorn_conf", "--access-logfile",
+         "/dev/null", "webapp:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("the server did not start")
+
+
+def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path_file = Path(tmp, "paths.txt")
+        path_file.write_text("\n".join(paths) + "\n")
+        script = Path(tmp, "bench.lua")
+        script.write_text(LUA % {"paths": path_file})
+        out = subprocess.run([wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+                              "-s", str(script), f"http://127.0.0.1:{port}"],
+                             capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
+    fields = {k: float(v) for k, v in fields.items()}
+    fields["rps"] = fields["requests"] / fields["seconds"]
+    return fields
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Load benchmark against `make serve`'s server")
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    load_all()
+    rng = random.Random(2026)
+    wrk = ensure_wrk()
+    server = start_server(args.port)
+    try:
+        for name, paths in (("sliders", slider_paths(rng, 50_000)), ("workshop", preset_paths(rng, 50_000))):
+            r = run_wrk(wrk, args.port, paths, args.seconds, args.connections)
+            print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'] + r['non2xx'])}  "
+                  f"p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  "
+                  f"({int(r['requests'])} requests, {args.connections} connections, {args.seconds} s)")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

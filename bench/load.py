@@ -2,8 +2,10 @@
 
 Starts gunicorn on 127.0.0.1 (the production configuration), then runs wrk twice for a bounded time:
   1. "sliders": every request a demo fragment with random parameter values within range (distinct
-     states, so the result cache cannot answer most of them);
-  2. "workshop": most requests on presets (what a room following an instructor sends), some random.
+     states, so the result cache cannot answer most of them), each client pausing about --think-ms
+     between requests as a person dragging a slider does (htmx sends at most one per 150 ms);
+  2. "workshop": most requests on presets (what a room following an instructor sends), some random,
+     as fast as the server answers (a closed loop: this measures capacity).
 Prints requests/s, errors and latency p50/p95/p99 for each, and stops the server.
 
     .venv/bin/python bench/load.py [--seconds 30] [--connections 100] [--port 8765]
@@ -41,6 +43,11 @@ wrk.headers["Accept-Encoding"] = "br, gzip"
 request = function()
   i = i + 1
   return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+-- A learner's pause between two slider values (0: a closed loop, as fast as the server answers).
+delay = function()
+  if %(think_ms)d == 0 then return 0 end
+  return math.random(%(think_ms)d / 2, %(think_ms)d * 3 / 2)
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%%d seconds=%%.2f errors=%%d non2xx=%%d p50=%%.1f p95=%%.1f p99=%%.1f\\n",
@@ -115,12 +122,12 @@ def start_server(port: int) -> subprocess.Popen:
     sys.exit("the server did not start")
 
 
-def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int) -> dict:
+def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int, think_ms: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path_file = Path(tmp, "paths.txt")
         path_file.write_text("\n".join(paths) + "\n")
         script = Path(tmp, "bench.lua")
-        script.write_text(LUA % {"paths": path_file})
+        script.write_text(LUA % {"paths": path_file, "think_ms": think_ms})
         out = subprocess.run([wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
                               "-s", str(script), f"http://127.0.0.1:{port}"],
                              capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
@@ -135,17 +142,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--think-ms", type=int, default=300, help="mean pause between a slider client's requests")
     args = parser.parse_args()
     load_all()
     rng = random.Random(2026)
     wrk = ensure_wrk()
     server = start_server(args.port)
     try:
-        for name, paths in (("sliders", slider_paths(rng, 50_000)), ("workshop", preset_paths(rng, 50_000))):
-            r = run_wrk(wrk, args.port, paths, args.seconds, args.connections)
+        for name, paths, think in (("sliders", slider_paths(rng, 50_000), args.think_ms),
+                                   ("workshop", preset_paths(rng, 50_000), 0)):
+            r = run_wrk(wrk, args.port, paths, args.seconds, args.connections, think)
             print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'] + r['non2xx'])}  "
                   f"p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  "
-                  f"({int(r['requests'])} requests, {args.connections} connections, {args.seconds} s)")
+                  f"({int(r['requests'])} requests, {args.connections} connections, {args.seconds} s, "
+                  f"think {think} ms)")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -116,18 +116,17 @@ def storm(clients=1000, outage_ms=1000, base_ms=DEFAULT_BASE_MS, multiplier=DEFA
 
 def _storm_run(jitter, clients, outage_ms, base_ms, multiplier, cap_ms, max_attempts, seed):
     rng = random.Random(f"{seed}-{jitter}")
-    buckets: Counter[int] = Counter()
-    retry_buckets: Counter[int] = Counter()  # the first wave is the same for every strategy
-    calls = gave_up = 0
+    # Without jitter every client follows the same schedule: run it once and count it `clients` times.
+    runs, weight = (1, clients) if jitter == "none" else (clients, 1)
+    retry_times: list[float] = []
+    gave_up = 0
     finished = 0.0
-    for _ in range(clients):
+    for _ in range(runs):
         backoff = Backoff(jitter, base_ms, cap_ms, multiplier, rng)
         t = 0.0
         for n in range(1, max_attempts + 1):
-            calls += 1
-            buckets[int(t // STORM_BUCKET_MS)] += 1
             if n > 1:
-                retry_buckets[int(t // STORM_BUCKET_MS)] += 1
+                retry_times.append(t)
             if t >= outage_ms:
                 break
             if n == max_attempts:
@@ -135,7 +134,13 @@ def _storm_run(jitter, clients, outage_ms, base_ms, multiplier, cap_ms, max_atte
                 break
             t += backoff.sleep(n - 1)
         finished = max(finished, t)
-    return {"buckets": buckets, "retry_buckets": retry_buckets, "calls": calls, "gave_up": gave_up, "finished_ms": finished}
+    retry_buckets = Counter(int(t // STORM_BUCKET_MS) for t in retry_times)
+    if weight > 1:
+        retry_buckets = Counter({k: v * weight for k, v in retry_buckets.items()})
+    buckets = retry_buckets.copy()
+    buckets[0] += clients  # the first wave: every client's first call fails at t = 0
+    return {"buckets": buckets, "retry_buckets": retry_buckets, "calls": clients + len(retry_times) * weight,
+            "gave_up": gave_up * weight, "finished_ms": finished}
 
 
 def _round(x: float) -> float:

@@ -17,9 +17,9 @@
   function styleLayout(layout) {
     var c = themeColours();
     layout.font = Object.assign({}, layout.font, { color: c.text });
-    ["xaxis", "yaxis", "xaxis2", "yaxis2"].forEach(function (axis) {
-      if (layout[axis]) {
-        layout[axis] = Object.assign({ gridcolor: c.grid, linecolor: c.grid }, layout[axis]);
+    Object.keys(layout).forEach(function (key) {  // every axis: xaxis, yaxis2, xaxis5…
+      if (/^[xy]axis\d*$/.test(key)) {
+        layout[key] = Object.assign({ gridcolor: c.grid, linecolor: c.grid }, layout[key]);
       }
     });
     return layout;

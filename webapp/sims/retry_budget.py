@@ -1,0 +1,375 @@
+"""Overload, metastable failure, and the cures: retries against a server that is already too busy.
+
+Open-loop clients send first tries as a Poisson stream at `rate` to one server: a FIFO queue in
+front of a single worker with exponential service times at CAPACITY requests/s (an M/M/1 queue while
+healthy). A client waits `timeout_ms` for each attempt; the server does not know a client gave up, so
+it still serves the stale request: that work is wasted. A trigger drops the server's capacity to
+`drop_pct` % for `trigger_s` seconds. Once the queue holds more than a timeout's worth of work,
+every attempt times out, and whatever the clients do next decides whether the server recovers when
+the trigger ends.
+
+Strategies, all on the same first-try traffic (the same seed draws the same arrivals):
+    none      no retries
+    retries   up to `attempts` attempts, full-jitter backoff from 100 ms doubling (webapp.sims.backoff)
+    bucket    the same retries, each paid with a token from the client's bucket; each success
+              deposits 0.1 token (Brooker, "Fixing retries with token buckets and circuit breakers")
+    throttle  the same retries; every attempt first passes the SRE book's client-side adaptive
+              throttling: reject locally with P = max(0, (requests - K*accepts) / (requests + 1))
+    breaker   the same retries, but only while the client's recent failure rate is at most 10 %;
+              first tries always go (a circuit breaker on retries only, Brooker 2022)
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from bisect import bisect_right
+
+from .backoff import Backoff
+
+STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
+
+# ---- the world ---------------------------------------------------------------------------------
+CAPACITY = 100.0  # requests/s the server completes when healthy (mean service 10 ms)
+SIM_S = 60.0  # first tries arrive during [0, SIM_S); the series cover the same span
+TRIGGER_AT_S = 10.0  # when the capacity drop starts
+CLIENTS = 10  # client processes; each keeps its own bucket, throttle and breaker state
+BIN_S = 1.0  # resolution of the time series
+
+# ---- retries (the seed's schedule: 100 ms doubling, full jitter) -------------------------------
+BACKOFF_BASE_MS = 100.0
+BACKOFF_CAP_MS = 10_000.0
+BACKOFF_JITTER = "full"
+
+# ---- the cures ---------------------------------------------------------------------------------
+BUCKET_DEPOSIT = 0.1  # token earned by each success
+BUCKET_CAPACITY = 10.0  # tokens a client can hold (full at the start)
+THROTTLE_K = 2.0  # the SRE book's K: the client lets through up to K times what the server accepts
+DEFAULT_WINDOW_S = 5  # trailing window of the throttle and the breaker. The SRE book uses 2 minutes
+# against outages of minutes; this run lasts one minute, so the window is scaled down with it.
+BREAKER_MAX_FAILURE = 0.10  # retries stop while more than 10 % of recent attempts failed
+BREAKER_MIN_SAMPLES = 10  # below this many recent attempts the breaker does not judge
+
+# ---- the verdict -------------------------------------------------------------------------------
+RECOVERED_SUCCESS = 0.95  # a second is healthy when >= 95 % of the requests arriving in it succeed
+RECOVERED_CONFIRM_S = 5  # and recovery must be seen for at least this long before the run ends
+
+
+class _Window:
+    """Two counters over a trailing window of whole seconds (a ring of per-second slots)."""
+
+    __slots__ = ("a", "b", "sa", "sb", "sec", "size")
+
+    def __init__(self, size: int, a: float = 0, b: float = 0):
+        """Start warm: as if every past second of the window had seen `a` and `b`."""
+        self.size = size
+        self.a, self.b = [a] * size, [b] * size
+        self.sa, self.sb = a * size, b * size
+        self.sec = 0
+
+    def _advance(self, t: float) -> int:
+        sec, size = int(t), self.size
+        if sec > self.sec:
+            for s in range(self.sec + 1, min(sec, self.sec + size) + 1):
+                i = s % size
+                self.sa -= self.a[i]
+                self.sb -= self.b[i]
+                self.a[i] = self.b[i] = 0
+            self.sec = sec
+        return sec % size
+
+    def add(self, t: float, a: float = 0, b: float = 0) -> None:
+        i = self._advance(t)
+        self.a[i] += a
+        self.b[i] += b
+        self.sa += a
+        self.sb += b
+
+    def totals(self, t: float) -> tuple[float, float]:
+        self._advance(t)
+        return self.sa, self.sb
+
+
+def throttle_probability(requests: float, accepts: float, k: float = THROTTLE_K) -> float:
+    """SRE book, "Handling Overload": the chance the client rejects a request locally."""
+    return max(0.0, (requests - k * accepts) / (requests + 1.0))
+
+
+_ATTEMPT, _OUTCOME = 0, 1
+
+
+def _run(strategy: str, rate: float, drop: float, trigger_s: float, timeout_s: float, attempts: int,
+         window_s: int, seed: int) -> dict:
+    """One strategy on the shared traffic: per-bin counts and run totals."""
+    # Separate random streams, so every strategy sees the very same first tries and clients, and
+    # the same draws of service work as far as their histories agree.
+    traffic = random.Random(f"{seed}-traffic")
+    service = random.Random(f"{seed}-service")
+    local = random.Random(f"{seed}-{strategy}")
+    trigger_end = TRIGGER_AT_S + trigger_s
+    nbins = int(math.ceil(SIM_S / BIN_S))
+    first = [0] * nbins  # first tries sent to the server, per bin of sending
+    retried = [0] * nbins  # retries sent to the server
+    suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
+    good = [0] * nbins  # answers within the timeout, per bin of completion
+    wasted = [0] * nbins  # completions whose client had already given up
+    arrived = [0] * nbins  # requests (first tries) per bin of arrival
+    succeeded = [0] * nbins  # of those, how many eventually succeeded (by any attempt)
+
+    stateful = strategy in ("bucket", "throttle", "breaker")
+    is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
+    retrying = strategy != "none" and attempts > 1
+    tokens = [BUCKET_CAPACITY] * CLIENTS
+    # The clients have been running before t = 0 against a healthy server: their windows start
+    # full of successes (a cold throttle would reject the second request, at 1/(1+1) = 50 %).
+    per_client = rate / CLIENTS
+    windows = [_Window(window_s, per_client, per_client if strategy == "throttle" else 0)
+               for _ in range(CLIENTS)]
+    # Full and equal jitter have no memory, so one Backoff serves every request; decorrelated
+    # jitter remembers its last sleep, so it would need one per request.
+    shared_backoff = None if BACKOFF_JITTER == "decorrelated" else \
+        Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
+    backoffs: dict[int, Backoff] = {}  # request -> its own backoff (decorrelated jitter only)
+    # Full jitter inlined (the hot path: ~17,000 retries at the defaults): uniform(0, v) is v x random(),
+    # with the same draws from the same stream as Backoff.sleep, so the results are identical.
+    full_jitter = BACKOFF_JITTER == "full"
+    ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    local_random, log = local.random, math.log
+    traffic_random, service_random = traffic.random, service.random
+    request_bin: list[int] = []  # request -> bin of its first try
+
+    free_at = 0.0  # when the server finishes the work queued so far
+    starts: list[float] = []  # server arrival times (sorted: handled in time order)
+    finishes: list[float] = []  # completion times (sorted too: FIFO)
+    heap: list = []
+    seq = 0
+    next_first = traffic.expovariate(rate)
+    n_success = n_retries = n_sent = n_wasted = n_suppressed = 0
+    sojourn = 0.0  # total time attempts spent at the server (queue + service)
+    push, pop = heapq.heappush, heapq.heappop
+
+    while True:
+        if next_first < SIM_S and (not heap or next_first <= heap[0][0]):
+            t, kind, n, ok = next_first, _ATTEMPT, 1, None
+            req, client = len(request_bin), int(traffic.random() * CLIENTS)  # randrange is 10x slower
+            request_bin.append(int(t / BIN_S))
+            arrived[request_bin[req]] += 1
+            next_first = t + -log(1.0 - traffic_random()) / rate  # traffic.expovariate(rate), inlined
+        elif heap:
+            t, _, kind, req, client, n, ok = pop(heap)
+        else:
+            break
+
+        if kind == _ATTEMPT:
+            b = int(t / BIN_S)
+            if is_throttle:
+                window = windows[client]
+                requests, accepts = window.totals(t)
+                window.add(t, a=1)
+                if local.random() < throttle_probability(requests, accepts):
+                    n_suppressed += 1
+                    if b < nbins:
+                        suppressed[b] += 1
+                    backoffs.pop(req, None)
+                    continue  # failed fast on the client; not retried
+            # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+            start = t if t > free_at else free_at
+            mu = CAPACITY * drop if TRIGGER_AT_S <= start < trigger_end else CAPACITY
+            finish = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu), inlined
+            free_at = finish
+            sojourn += finish - t
+            starts.append(t)
+            finishes.append(finish)
+            n_sent += 1
+            if n > 1:
+                n_retries += 1
+            if b < nbins:
+                (first if n == 1 else retried)[b] += 1
+            ok = finish - t <= timeout_s
+            fb = int(finish / BIN_S)
+            if not ok:
+                n_wasted += 1
+            if fb < nbins:
+                (good if ok else wasted)[fb] += 1
+            when = finish if ok else t + timeout_s
+            if stateful:  # the client's state must change when it learns the outcome, in order
+                seq += 1
+                push(heap, (when, seq, _OUTCOME, req, client, n, ok))
+                continue
+            t = when  # stateless clients: nothing else depends on the order, go on at once
+
+        # ---- the client learns the outcome of attempt n of request `req` at time t ----
+        if is_throttle and ok:
+            windows[client].add(t, b=1)
+        elif is_breaker:
+            windows[client].add(t, a=1, b=0 if ok else 1)
+        if ok:
+            n_success += 1
+            succeeded[request_bin[req]] += 1
+            backoffs.pop(req, None)
+            if is_bucket:
+                tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
+            continue
+        if not retrying or n >= attempts:
+            backoffs.pop(req, None)
+            continue
+        allowed = True
+        if is_bucket:
+            allowed = tokens[client] >= 1.0
+            if allowed:
+                tokens[client] -= 1.0
+        elif is_breaker:
+            total, failed = windows[client].totals(t)
+            allowed = total < BREAKER_MIN_SAMPLES or failed <= BREAKER_MAX_FAILURE * total
+        if not allowed:
+            n_suppressed += 1
+            b = int(t / BIN_S)
+            if b < nbins:
+                suppressed[b] += 1
+            backoffs.pop(req, None)
+            continue
+        # sleep(0) is the first retry's wait (base): 100, 200, 400 ms ceilings, as in the seed.
+        if full_jitter:
+            pause = ceilings[n - 1] * local_random()
+        else:
+            backoff = shared_backoff or backoffs.get(req)
+            if backoff is None:
+                backoff = backoffs[req] = Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
+            pause = backoff.sleep(n - 1)
+        seq += 1
+        push(heap, (t + pause / 1000.0, seq, _ATTEMPT, req, client, n + 1, None))
+
+    edges = [(i + 1) * BIN_S for i in range(nbins)]
+    queue = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
+    return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
+            "wasted": wasted, "arrived": arrived, "succeeded": succeeded, "queue": queue,
+            "requests": len(request_bin), "successes": n_success, "sent": n_sent,
+            "retries": n_retries, "wasted_total": n_wasted, "suppressed_total": n_suppressed,
+            "mean_response_s": sojourn / n_sent if n_sent else 0.0}
+
+
+def _sustained(healthy: list[bool], first_bin: int) -> float | None:
+    """Start (s) of the first bin at or after `first_bin` from which every bin is healthy until
+    the end of the run; None if there is none, or if it leaves under RECOVERED_CONFIRM_S to see."""
+    candidate = None
+    for b in range(len(healthy) - 1, first_bin - 1, -1):
+        if not healthy[b]:
+            break
+        candidate = b
+    if candidate is None or (len(healthy) - candidate) * BIN_S < RECOVERED_CONFIRM_S:
+        return None
+    return candidate * BIN_S
+
+
+def _recovery(raw: dict, trigger_end: float) -> tuple[float | None, float | None]:
+    """(clients recovered, server recovered), in seconds.
+
+    Clients: >= RECOVERED_SUCCESS of the requests arriving in each second succeed (by any attempt).
+    Server: it wastes <= 1 - RECOVERED_SUCCESS of its work on requests already given up.
+    """
+    first_bin = int(math.ceil(trigger_end / BIN_S - 1e-9))
+    clients = [s >= RECOVERED_SUCCESS * a for a, s in zip(raw["arrived"], raw["succeeded"])]
+    server = [w <= (1 - RECOVERED_SUCCESS) * (g + w) for g, w in zip(raw["good"], raw["wasted"])]
+    return _sustained(clients, first_bin), _sustained(server, first_bin)
+
+
+def fluid_recovery_s(rate: float, drop_pct: float, trigger_s: float, timeout_ms: float) -> float | None:
+    """When clients without retries are served again, in the fluid (average-rate) model.
+
+    During the trigger the backlog grows at rate - drop x CAPACITY; afterwards it drains at the
+    spare capacity, CAPACITY - rate. A request is answered in time once the work ahead of it is
+    under one timeout, i.e. the backlog is under CAPACITY x timeout. None if it never drains.
+    Queueing noise is ignored, so the simulation lands within a few seconds of this.
+    """
+    if rate >= CAPACITY:  # the backlog never drains, trigger or not
+        return None
+    end = TRIGGER_AT_S + trigger_s
+    backlog = max(0.0, (rate - CAPACITY * drop_pct / 100.0) * trigger_s)
+    excess = backlog - CAPACITY * timeout_ms / 1000.0
+    return end + max(0.0, excess) / (CAPACITY - rate)
+
+
+def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, timeout_ms: int = 1000,
+                 attempts: int = 4, window_s: int = DEFAULT_WINDOW_S, strategies=STRATEGIES,
+                 seed: int = 1) -> dict:
+    """Each chosen strategy on the same traffic through the same trigger.
+
+    Result: {"capacity", "rate", "trigger": {"start_ms", "end_ms", "capacity"}, "bin_ms",
+    "t_ms": [bin starts], "strategies": {name: {"offered", "goodput", "retries", "recovered_at_ms",
+    "recovery_ms", "server_recovered_at_ms", "outcome", "requests", "successes", "success_pct",
+    "mean_response_ms", "wasted", "suppressed", "series":
+    {"first_tries", "retries", "goodput", "wasted", "suppressed", "queue", "success_pct"}}}}.
+    "recovered_at_ms" is when the clients are served again (>= 95 % of the requests arriving in each
+    second succeed, from then to the end of the run), None if never; "server_recovered_at_ms" is when
+    the server stops wasting work on abandoned requests (a throttled client can lag behind it).
+    "outcome": "recovered", "clients lagging" (the server has recovered, the clients not yet) or
+    "overloaded" (the server never recovers: metastable, when the load without retries is not).
+    Top level also: "demand" (new requests per second per bin: the same for every strategy) and
+    "fluid_recovered_at_ms" (fluid_recovery_s for no retries, the closed form the page shows).
+    Rates are per second. "offered" and "goodput" are averages from the trigger's end to the end of
+    the run (the part that tells a metastable failure from a recovery); "retries" counts the retries
+    sent to the server over the whole run. Series rates are per second per bin; "queue" is the number
+    of requests at the server at the end of each bin.
+    Cost: at most rate x SIM_S x attempts attempts per strategy.
+    """
+    drop = drop_pct / 100.0
+    timeout_s = timeout_ms / 1000.0
+    trigger_end = TRIGGER_AT_S + trigger_s
+    nbins = int(math.ceil(SIM_S / BIN_S))
+    after = int(math.ceil(trigger_end / BIN_S - 1e-9))  # first whole bin after the trigger
+    span = max(1, nbins - after) * BIN_S
+    fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms)
+    out = {}
+    demand = None
+    for name in strategies:
+        raw = _run(name, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+        demand = raw["arrived"]
+        recovered, server_ok = _recovery(raw, trigger_end)
+        offered = [f + r for f, r in zip(raw["first"], raw["retried"])]
+        out[name] = {
+            "offered": _r(sum(offered[after:]) / span),
+            "goodput": _r(sum(raw["good"][after:]) / span),
+            "retries": raw["retries"],
+            "recovered_at_ms": None if recovered is None else _r(recovered * 1000),
+            "recovery_ms": None if recovered is None else _r(max(0.0, recovered - trigger_end) * 1000),
+            "server_recovered_at_ms": None if server_ok is None else _r(server_ok * 1000),
+            "outcome": ("recovered" if recovered is not None else
+                        "overloaded" if server_ok is None else "clients lagging"),
+            "requests": raw["requests"],
+            "successes": raw["successes"],
+            "success_pct": _r(100 * raw["successes"] / max(1, raw["requests"])),
+            "mean_response_ms": _r(1000 * raw["mean_response_s"]),
+            "wasted": raw["wasted_total"],
+            "suppressed": raw["suppressed_total"],
+            "series": {
+                "first_tries": _per_s(raw["first"]),
+                "retries": _per_s(raw["retried"]),
+                "goodput": _per_s(raw["good"]),
+                "wasted": _per_s(raw["wasted"]),
+                "suppressed": _per_s(raw["suppressed"]),
+                "queue": raw["queue"],
+                "success_pct": [None if a == 0 else _r(100 * s / a)
+                                for a, s in zip(raw["arrived"], raw["succeeded"])],
+            },
+        }
+    return {
+        "capacity": CAPACITY,
+        "rate": rate,
+        "trigger": {"start_ms": _r(TRIGGER_AT_S * 1000), "end_ms": _r(trigger_end * 1000),
+                    "capacity": _r(CAPACITY * drop)},
+        "bin_ms": _r(BIN_S * 1000),
+        "t_ms": [_r(i * BIN_S * 1000) for i in range(nbins)],
+        "demand": _per_s(demand),
+        "fluid_recovered_at_ms": None if fluid is None else _r(fluid * 1000),
+        "strategies": out,
+    }
+
+
+def _per_s(counts: list[int]) -> list[float]:
+    return [_r(c / BIN_S) for c in counts]
+
+
+def _r(x: float) -> float:
+    x = round(x, 1)
+    return int(x) if x == int(x) else x

@@ -27,8 +27,8 @@ def init_app(app: Flask) -> None:
         if request.endpoint and request.endpoint.startswith("demos.") and "HX-Target" not in request.headers:
             response.cache_control.public = True
             response.cache_control.max_age = DEMO_MAX_AGE
-            if "HX-Replace-Url" in response.headers:
-                response.vary.add("HX-Current-URL")  # the header depends on the page that asked
+            if "HX-Replace-Url" in response.headers or "HX-Push-Url" in response.headers:
+                response.vary.update(("HX-Current-URL", "X-History"))  # they depend on the asking page
         else:
             response.cache_control.private = True
             response.cache_control.no_cache = True

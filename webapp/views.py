@@ -87,7 +87,10 @@ def demo_page(demo_id: str):
         response = Response(render_template(template, state=state), status)
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:
-            response.headers["HX-Replace-Url"] = url
+            # A step a learner may want to undo with the browser's back button asks for a new
+            # history entry (X-History: push); a slider's stream of values replaces the current one.
+            push = request.headers.get("X-History") == "push"
+            response.headers["HX-Push-Url" if push else "HX-Replace-Url"] = url
         return _vary(response)
     html = render_template("demo/page.html", state=state, lesson=lesson_for_demo(demo_id))
     return _vary(Response(html, status))

@@ -1,0 +1,19 @@
+"""The closing lesson: no demos of its own, but every point opens a demo already in its telling state."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_key_point_link_opens_the_demo_in_that_state(watched_page, live_server):
+    page = watched_page
+    page.goto(f"{live_server}/lessons/key-points")
+    expect(page.locator("h2")).to_have_count(7)  # five points, then how they fit and the checklist
+    page.get_by_role("link", name="The comments service turns slow").click()
+    expect(page).to_have_url(re.compile(r"/demos/degradation\?comments=slow$"))
+    expect(page.locator("#demo-degradation input[name=comments][value=slow]")).to_be_checked()
+    expect(page.locator("#result-degradation .preset[aria-current=true]")).to_have_text("Comments slow")
+    expect(page.locator("#result-degradation .np-degraded .np-fallback")).to_be_visible()

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from webapp import create_app
-from webapp.demos import REGISTRY
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, whatever is installed
+
+from webapp import create_app  # noqa: E402
+from webapp.demos import REGISTRY  # noqa: E402
 
 
 def max_values(demo) -> dict:

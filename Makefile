@@ -24,7 +24,7 @@ serve: $(VENV)/.installed
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config python:webapp.gunicorn_conf 'webapp:create_app()'
 
 test: $(VENV)/.installed-test
-	@./.ci/ensure-chromium
+	@./.ci/ensure-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from . import assets, caching, errors, lessons, live, security, views
+    from . import assets, caching, errors, lab_views, lessons, live, security, views
 
     assets.init_app(app)
     caching.init_app(app)
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     lessons.init_app(app)
     app.register_blueprint(views.pages)
     app.register_blueprint(views.demos)
+    app.register_blueprint(lab_views.lab)
     live.init_app(app)  # live sessions (workshop mode): /live
     errors.init_app(app)
     return app

@@ -50,6 +50,11 @@ def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
         values = demo.params.parse(query, prefix)
     except ParamError as err:
         return DemoState(demo, _best_effort_values(demo, query, prefix), error=err)
+    problem = demo.check(values) if demo.check else None
+    if problem:
+        name, message, allowed = problem
+        param = demo.params.by_name[name]
+        return DemoState(demo, values, error=ParamError(param, param.to_text(values[name]), message, allowed))
     try:
         result, view = _run(demo.id, _freeze(values))
     except Exception:  # a bug in one demo must not take the page down with it

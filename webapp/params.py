@@ -18,10 +18,11 @@ MAX_RAW_LENGTH = 200
 class ParamError(ValueError):
     """A parameter the user sent cannot be used. `str()` is a sentence fit to show the user."""
 
-    def __init__(self, param: "Param", received: str, problem: str):
+    def __init__(self, param: "Param", received: str, problem: str, allowed: str | None = None):
         self.param, self.received, self.problem = param, received, problem
+        self.allowed = allowed or param.allowed()  # a combination rule says what it allows instead
         shown = received if len(received) <= 40 else received[:40] + "…"
-        super().__init__(f"{param.name}: {problem} (received {shown!r}; allowed: {param.allowed()})")
+        super().__init__(f"{param.name}: {problem} (received {shown!r}; allowed: {self.allowed})")
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,7 @@ def demo_page(demo_id: str):
 def demo_json(demo_id: str):
     state = resolve(_demo_or_404(demo_id), request.args)
     if state.error:
-        return jsonify(error=str(state.error), param=state.error.param.name,
-                       allowed=state.error.param.allowed()), 400
+        return jsonify(error=str(state.error), param=state.error.param.name, allowed=state.error.allowed), 400
     return jsonify(demo=demo_id, params=state.demo.params.export(state.values), result=state.result)
 
 

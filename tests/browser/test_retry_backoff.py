@@ -92,6 +92,8 @@ def test_a_preset_moves_the_controls_and_a_prediction_gets_feedback(watched_page
     question.get_by_label("All 1,000").check()
     question.get_by_role("button", name="Check").click()
     expect(page.locator("#question-storm-peak .question-feedback")).to_contain_text("Right.")
+    # Progress is recorded once htmx has settled the swap; wait for it rather than race it.
+    page.wait_for_function("(localStorage.getItem('reliability-lab-progress') || '').includes('storm-peak')")
     progress = page.evaluate("JSON.parse(localStorage.getItem('reliability-lab-progress'))")
     assert progress["answered"] == {"storm-peak": True} and progress["visited"] == {"retry-backoff": True}
     page.goto(f"{live_server}/")

@@ -308,3 +308,17 @@ def test_submit_many_makes_exactly_the_decisions_of_submit(queue_limit, timeout)
     assert [(j.tag, j.state, j.start, j.end) for j in singles] == [(j.tag, j.state, j.start, j.end) for j in batched]
     assert one.stats() == batch.stats()
     assert {j.state for j in singles} >= {COMPLETED} | ({REJECTED} if queue_limit is not None else set())
+
+
+def test_resize_loses_threads_without_killing_work_and_regains_them():
+    pool = ThreadPool(2, queue_limit=5)
+    a, b = pool.submit(0, 10), pool.submit(0, 10)
+    pool.resize(1, 1)  # a capacity drop: both running jobs still finish
+    c = pool.submit(2, 10)
+    assert (a.state, b.state, c.state) == (RUNNING, RUNNING, QUEUED)
+    pool.advance(10)  # a and b finish; only one thread exists now, so c starts and d must wait
+    d = pool.submit(11, 10)
+    assert (a.state, b.state, c.state, d.state) == (COMPLETED, COMPLETED, RUNNING, QUEUED)
+    assert c.start == 10
+    pool.resize(12, 2)  # the thread comes back: the waiting job takes it at once
+    assert d.state == RUNNING and d.start == 12

@@ -62,6 +62,9 @@ class Demo:
     present: Callable[[dict, dict], View]  # (result, values) -> View
     summary: str = ""
     presets: tuple[Preset, ...] = ()
+    # Values that are each in range but contradict each other: check(values) -> None, or
+    # (parameter to blame, problem, what is allowed) for a 400 like any other bad parameter.
+    check: Callable[[dict], tuple[str, str, str] | None] | None = None
 
     def run(self, values: dict) -> dict:
         return self.model(**values)

@@ -217,6 +217,14 @@ class ThreadPool:
             t = queue[0].deadline
         return t
 
+    def resize(self, t: float, size: int) -> None:
+        """Lose or regain threads at time t (a capacity-drop fault). Jobs running on a lost thread
+        finish normally, as a draining node finishes its requests; waiting jobs take any thread
+        that came back."""
+        self.advance(t)
+        self.size = size
+        self._start_waiting(t)
+
     def advance(self, t: float) -> None:
         """Process every completion and queue timeout up to and including time t."""
         if t < self.now:

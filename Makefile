@@ -5,7 +5,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 BIN    := $(VENV)/bin
 
-.PHONY: serve test bench clean
+.PHONY: serve test bench bench-load bench-live clean
 
 # The venv is rebuilt only when pyproject.toml changes, so a second `make serve` starts in seconds.
 $(BIN)/python:
@@ -27,8 +27,18 @@ test: $(VENV)/.installed-test
 	@./.ci/ensure-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Server time per demo request, and the failure lab's runs (in-process, a minute or two).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/demo_times.py
+	$(BIN)/python bench/lab.py
+
+# A room of learners against the real server (wrk, 127.0.0.1 only, about 70 s).
+bench-load: $(VENV)/.installed-test
+	$(BIN)/python bench/load.py
+
+# 200 attendees following a live session (about 40 s per store).
+bench-live: $(VENV)/.installed-test
+	$(BIN)/python bench/live.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

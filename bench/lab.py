@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     client = create_app({"TESTING": True}).test_client()
     client.get("/lab")  # warm up imports and templates
-    cases = [("/lab", "default (2 min)", {}), (f"/demos/failure-lab", "default, demo page", {})]
+    cases = [("/lab", "default (2 min)", {}), ("/demos/failure-lab", "default, demo page", {})]
     for preset in REGISTRY["failure-lab"].presets:
         values = REGISTRY["failure-lab"].preset_values(preset)
         cases.append(("/lab", f"scenario {preset.name}", dict(REGISTRY["failure-lab"].params.query_items(values))))

@@ -35,14 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
 import brotli
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.server import HOST, start_server  # noqa: E402
 
 
 # ---- a minimal HTTP/1.1 client over asyncio streams ----------------------------------------------
@@ -300,21 +299,10 @@ def start_redis() -> tuple[subprocess.Popen, str]:
     return proc, f"redis://{HOST}:{port}/0"
 
 
-def start_server(port: int, env_extra: dict) -> subprocess.Popen:
-    env = {**os.environ, "HOST": HOST, "PORT": str(port), **env_extra}
+def start_live_server(port: int, env_extra: dict) -> subprocess.Popen:
     if "REDIS_URL" not in env_extra:
-        env.pop("REDIS_URL", None)  # --store sqlite means SQLite, whatever the shell says
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "python:webapp.gunicorn_conf", "--access-logfile",
-         "/dev/null", "webapp:create_app()"], cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/live", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("the server did not start")
+        os.environ.pop("REDIS_URL", None)  # --store sqlite means SQLite, whatever the shell says
+    return start_server(port, env_extra, probe="/live")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -353,7 +341,7 @@ def main() -> None:
         env = {"LIVE_DB": str(Path(tmp, "live.sqlite3"))}
         if args.store == "redis":
             redis_proc, env["REDIS_URL"] = start_redis()
-        server = start_server(args.port, env)
+        server = start_live_server(args.port, env)
         args.server_pid = server.pid
         try:
             stats, code, elapsed, cpu = asyncio.run(run_room(args.port, args))

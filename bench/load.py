@@ -24,14 +24,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server import start_server  # noqa: E402
 from webapp.demos import REGISTRY, load_all  # noqa: E402
 
 LUA = """
@@ -105,21 +104,6 @@ def ensure_wrk() -> str:
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         return shutil.which("wrk")
     sys.exit("wrk is not installed (Debian package 'wrk'); install it and run again.")
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "python:webapp.gunicorn_conf", "--access-logfile",
-         "/dev/null", "webapp:create_app()"], cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    sys.exit("the server did not start")
 
 
 def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int, think_ms: int) -> dict:

@@ -5,6 +5,7 @@ Skipped, with the reason, when /usr/bin/chromium is missing (`make test` install
 
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -30,15 +31,24 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
 
 
-@pytest.fixture(scope="session")
-def live_server():
-    """The real app in a thread on a free loopback port; stopped when the session ends."""
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+@contextmanager
+def serving(app):
+    """`app` in a thread on a free loopback port, yielding its base URL; stopped on exit."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The real app, served for the whole test session."""
+    with serving(create_app()) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -4,12 +4,11 @@ separate cookies, as on two devices)."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
+from tests.browser.conftest import serving
 from tests.test_live_store import flush, redis_url  # noqa: F401  (the session's redis-server)
 from webapp import create_app
 
@@ -24,12 +23,8 @@ def live_server(request, tmp_path_factory):
     if request.param == "redis":
         config["REDIS_URL"] = request.getfixturevalue("redis_url")
         flush(config["REDIS_URL"])
-    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(create_app(config)) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -37,6 +32,7 @@ def room(watched_page, browser, live_server):
     """(instructor page, attendee page, room code): a session started and joined as a person would."""
     instructor = watched_page
     instructor.goto(f"{live_server}/live")
+    instructor.get_by_label("Start with").select_option("retry-backoff")  # its demos and questions
     instructor.get_by_role("button", name="Start a session").click()
     expect(instructor).to_have_url(re.compile(r"/live/[A-Z]{5}/control$"))
     code = instructor.url.split("/")[-2]
@@ -199,6 +195,7 @@ def test_live_pages_pass_axe(browser, live_server, scheme):
 
     instructor.goto(f"{live_server}/live")
     check(instructor, "/live")
+    instructor.get_by_label("Start with").select_option("retry-backoff")  # its demos and questions
     instructor.get_by_role("button", name="Start a session").click()
     expect(instructor).to_have_url(re.compile(r"/live/[A-Z]{5}/control$"))
     code = instructor.url.split("/")[-2]

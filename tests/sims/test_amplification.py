@@ -8,7 +8,7 @@ import random
 import pytest
 
 from webapp.sims import amplification as amp
-from webapp.sims.amplification import BUDGET_CAPACITY, BUDGET_DEPOSIT, POLICIES
+from webapp.sims.amplification import BUDGET_CAPACITY, BUDGET_DEPOSIT
 
 
 def test_three_layers_of_four_attempts_send_64_attempts_down():

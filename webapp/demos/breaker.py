@@ -592,7 +592,6 @@ RUN_COLOUR = {"without": charts.SERIES[0], "with": charts.SERIES[1]}
 
 def present_cascade(result: dict, values: dict) -> View:
     runs = result["runs"]
-    ll = result["littles_law"]
     verdict = _cascade_verdict(result, values)
     order = [name for name in ("without", "with") if name in runs]
     which = ": no breaker / breaker" if len(order) == 2 else f", {RUN_LABEL[order[0]]}"

@@ -515,7 +515,7 @@ def _fanout(result: dict) -> dict:
     return {"width": TREE_WIDTH, "height": 44 + L * TREE_ROW_H + 24, "header_y": 14, "rows": rows, "edges": edges,
             "label_x": 8, "count_x": TREE_WIDTH - 8, "attempts": A, "layers": L,
             "failure_pct": result["failure_pct"],
-            "alt": (f"Call tree when the dependency is down: " +
+            "alt": ("Call tree when the dependency is down: " +
                     ", ".join(f"{r['count']:,} {r['into']} {r['name']}" for r in rows) + ".")}
 
 

@@ -75,7 +75,7 @@ def _faults(values: dict) -> list:
 
 def _services(result: dict) -> list:
     out = []
-    t_s, services = result["t_s"], result["services"]
+    services = result["services"]
     for name, sv in services.items():
         if sv["first_full_ms"] is not None and (sv["queued_total"] or sv["rejected"]):
             text = f"At {_t(sv['first_full_ms'])} all {sv['threads']} of {_possessive(name)} threads were busy"

@@ -97,3 +97,21 @@ def test_versioned_static_files_are_immutable_and_compressed(client, app):
     assert response.headers["Content-Encoding"] == "gzip"
     assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
     assert client.get("/static/../webapp/__init__.py").status_code == 404
+
+
+def test_a_fragment_is_rendered_once_and_served_compressed_to_everyone(client):
+    from webapp.caching import FRAGMENTS
+
+    headers = {"HX-Request": "true", "Accept-Encoding": "br"}
+    first = client.get("/demos/retry-storm?clients=77", headers=headers)
+    entries = len(FRAGMENTS._entries)
+    again = client.get("/demos/retry-storm?clients=77", headers=headers)
+    assert len(FRAGMENTS._entries) == entries  # the second visitor did not render it again
+    assert first.headers["Content-Encoding"] == "br" and first.get_data() == again.get_data()
+    plain = client.get("/demos/retry-storm?clients=77", headers={"HX-Request": "true"})
+    assert "Content-Encoding" not in plain.headers and b"class=\"verdict\"" in plain.get_data()
+    assert plain.headers["ETag"] != first.headers["ETag"]  # one validator per encoding
+    assert client.get("/demos/retry-storm?clients=77", headers={**headers, "If-None-Match": first.headers["ETag"]}
+                      ).status_code == 304
+    other = client.get("/demos/retry-storm?clients=78", headers=headers)
+    assert other.get_data() != first.get_data()

@@ -56,7 +56,7 @@ def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
         param = demo.params.by_name[name]
         return DemoState(demo, values, error=ParamError(param, param.to_text(values[name]), message, allowed))
     try:
-        result, view = _run(demo.id, _freeze(values))
+        result, view = _run(demo.id, freeze(values))
     except Exception:  # a bug in one demo must not take the page down with it
         log.exception("demo %s failed with %s", demo.id, values)
         return DemoState(demo, values, failure="This demo failed to run with these parameters.")
@@ -71,7 +71,8 @@ def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
     return result, demo.present(result, values)
 
 
-def _freeze(values: dict) -> tuple:
+def freeze(values: dict) -> tuple:
+    """Parameter values as a hashable cache key."""
     return tuple(sorted(values.items()))
 
 

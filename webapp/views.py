@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
-from .demo_state import DemoState, replace_url_for, resolve, wants_fragment
+from .caching import FRAGMENTS
+from .demo_state import DemoState, freeze, replace_url_for, resolve, wants_fragment
 from .demos import REGISTRY
 from .lessons import all_lessons, lesson_for_demo
 
@@ -84,7 +85,12 @@ def demo_page(demo_id: str):
         # A preset or reset redraws the whole demo (its controls move too); a slider only the result.
         whole = request.headers.get("HX-Target") == f"demo-{demo_id}"
         template = "demo/_demo.html" if whole else "demo/_result.html"
-        response = Response(render_template(template, state=state), status)
+        if state.error or state.failure:
+            response = Response(render_template(template, state=state), status)
+        else:  # a good state renders the same bytes for everyone: render and compress it once
+            entry = FRAGMENTS.get((template, demo_id, freeze(state.values)),
+                                  lambda: render_template(template, state=state))
+            response = entry.response(request.headers.get("Accept-Encoding", ""))
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:
             # A step a learner may want to undo with the browser's back button asks for a new

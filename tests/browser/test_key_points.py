@@ -11,7 +11,11 @@ pytestmark = pytest.mark.browser
 def test_a_key_point_link_opens_the_demo_in_that_state(watched_page, live_server):
     page = watched_page
     page.goto(f"{live_server}/lessons/key-points")
-    expect(page.locator("h2")).to_have_count(7)  # five points, then how they fit and the checklist
+    expect(page.locator("h2")).to_have_count(8)  # five points, a self-check, how they fit, the checklist
+    question = page.locator("#question-review-attempts")
+    question.get_by_label("Your prediction").fill("4")
+    question.get_by_role("button", name="Check").click()
+    expect(page.locator("#question-review-attempts .question-feedback")).to_contain_text("Right.")
     page.get_by_role("link", name="The comments service turns slow").click()
     expect(page).to_have_url(re.compile(r"/demos/degradation\?comments=slow$"))
     expect(page.locator("#demo-degradation input[name=comments][value=slow]")).to_be_checked()

@@ -16,7 +16,8 @@ import pytest
 from tests.test_live_store import flush, redis_url  # noqa: F401  (the session's redis-server)
 from webapp import create_app
 from webapp.live.store import open_store
-from webapp.live.views import Presence, RenderCache
+from webapp.compressed import RenderCache
+from webapp.live.views import Presence
 
 
 class Clock:

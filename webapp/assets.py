@@ -7,71 +7,42 @@ request, and kept in memory; plotly.js (1.2 MB) would otherwise cost a compressi
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import mimetypes
 import threading
 from functools import lru_cache
 from pathlib import Path
 
-import brotli
-from flask import Flask, Response, abort, request, url_for
+from flask import Flask, abort, request, url_for
 from werkzeug.security import safe_join
+
+from .compressed import Encoded
 
 COMPRESSIBLE = {".js", ".css", ".svg", ".txt", ".json", ".html"}
 YEAR = 365 * 24 * 3600
 
 
-class StaticFile:
-    """One file's bytes in each encoding, built lazily."""
-
-    def __init__(self, path: Path):
-        self.raw = path.read_bytes()
-        self.etag = hashlib.sha256(self.raw).hexdigest()[:16]
-        self.mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        self.compressible = path.suffix in COMPRESSIBLE
-        self._encoded: dict[str, bytes] = {}
-        self._lock = threading.Lock()
-
-    def body(self, encoding: str) -> bytes:
-        if encoding == "identity":
-            return self.raw
-        with self._lock:
-            if encoding not in self._encoded:
-                self._encoded[encoding] = (brotli.compress(self.raw, quality=9) if encoding == "br"
-                                           else gzip.compress(self.raw, 9))
-            return self._encoded[encoding]
-
-
-def _encoding_for(accept: str, compressible: bool) -> str:
-    if not compressible:
-        return "identity"
-    offered = {part.split(";")[0].strip() for part in accept.split(",")}
-    return "br" if "br" in offered else "gzip" if "gzip" in offered else "identity"
+def _load(path: Path) -> Encoded:
+    """A file's bytes, compressed hard on first demand: it is served for a year."""
+    return Encoded(path.read_bytes(), compressible=path.suffix in COMPRESSIBLE, br_quality=9, gzip_level=9)
 
 
 def init_app(app: Flask) -> None:
     root = Path(app.static_folder)
-    files: dict[str, StaticFile] = {}
+    files: dict[str, Encoded] = {}
     lock = threading.Lock()
 
-    def load(filename: str) -> StaticFile:
+    def load(filename: str) -> Encoded:
         with lock:
             if filename not in files:
                 path = safe_join(str(root), filename)
                 if path is None or not Path(path).is_file():
                     abort(404, description=f"There is no file “{filename}”.")
-                files[filename] = StaticFile(Path(path))
+                files[filename] = _load(Path(path))
             return files[filename]
 
     def serve_static(filename: str):
-        f = load(filename)
-        encoding = _encoding_for(request.headers.get("Accept-Encoding", ""), f.compressible)
-        response = Response(f.body(encoding), mimetype=f.mimetype)
-        response.set_etag(f"{f.etag}-{encoding}")
-        if encoding != "identity":
-            response.headers["Content-Encoding"] = encoding
-        response.vary.add("Accept-Encoding")
+        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = load(filename).response(request.headers.get("Accept-Encoding", ""), mimetype)
         # Versioned URLs never change; an unversioned one (a bookmark, a font from CSS) may.
         response.cache_control.public = True
         response.cache_control.max_age = YEAR if "v" in request.args else 3600

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
 
 from .caching import FRAGMENTS
+from .compressed import Encoded
 from .demo_state import DemoState, freeze, replace_url_for, resolve, wants_fragment
 from .demos import REGISTRY
 from .lessons import all_lessons, lesson_for_demo
@@ -89,8 +90,8 @@ def demo_page(demo_id: str):
             response = Response(render_template(template, state=state), status)
         else:  # a good state renders the same bytes for everyone: render and compress it once
             entry = FRAGMENTS.get((template, demo_id, freeze(state.values)),
-                                  lambda: render_template(template, state=state))
-            response = entry.response(request.headers.get("Accept-Encoding", ""))
+                                  lambda: Encoded(render_template(template, state=state).encode()))
+            response = entry.response(request.headers.get("Accept-Encoding", ""), "text/html")
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:
             # A step a learner may want to undo with the browser's back button asks for a new

@@ -18,21 +18,20 @@ room costs one indexed read and a 204.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import os
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import brotli
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, render_template, request
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from ..compressed import RenderCache, choose_encoding, compress
 from ..demo_state import resolve, wants_fragment
 from ..demos import REGISTRY
 from ..lessons import all_lessons
@@ -99,41 +98,6 @@ class Presence:
                 self._last.clear()
             self._last[(code, attendee)] = now
             return True
-
-
-class RenderCache:
-    """Rendered HTML (or compressed bytes) per key, in this process, least recently used out.
-
-    Keys carry the room's version, so a change is a new key and nothing is ever stale. When a change
-    lands, the room's polls arrive together: the first builds, the others wait for it (one render
-    per key, not one per thread)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._building: dict = {}
-        self._lock = threading.Lock()
-
-    def get(self, key, build):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            with self._lock:
-                if key in self._items:
-                    return self._items[key]
-            try:
-                value = build()
-            finally:
-                with self._lock:
-                    self._building.pop(key, None)
-            with self._lock:
-                self._items[key] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-        return value
 
 
 def _store_unavailable(err):  # registered for each store error class below
@@ -296,27 +260,16 @@ def follow(code: str):
         return Response(status=204, headers=headers)
     question = _question(session.state)
     mine = store().answer_of(code, question.id, attendee) if question and attendee else None
-    encoding = _encoding(request.headers.get("Accept-Encoding", ""))
+    encoding = choose_encoding(request.headers.get("Accept-Encoding", ""))
     body = current_app.extensions["live"]["blocks"].get(
         (code, session.created, session.version, mine, encoding),
-        lambda: _compress(_follow_block(session, attendee, mine=mine), encoding))
+        lambda: compress(_follow_block(session, attendee, mine=mine).encode(), encoding,
+                         current_app.config.get("COMPRESS_BR_LEVEL", 4)))
     response = Response(body, headers=headers)
     if encoding != "identity":
         response.headers["Content-Encoding"] = encoding  # flask-compress leaves encoded bodies alone
     response.vary.add("Accept-Encoding")
     return response
-
-
-def _encoding(accept: str) -> str:
-    offered = {part.split(";")[0].strip() for part in accept.split(",")}
-    return "br" if "br" in offered else "gzip" if "gzip" in offered else "identity"
-
-
-def _compress(html: str, encoding: str) -> bytes:
-    data = html.encode()
-    if encoding == "br":
-        return brotli.compress(data, quality=current_app.config.get("COMPRESS_BR_LEVEL", 4))
-    return gzip.compress(data, 6) if encoding == "gzip" else data
 
 
 def _follow_block(session: LiveSession, attendee: str | None, detached: bool = False,

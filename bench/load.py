@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+THREADS = 2  # wrk's own threads: one per core is plenty for it
 sys.path.insert(0, str(ROOT))
 
 from bench.server import start_server  # noqa: E402
@@ -36,7 +37,17 @@ from webapp.demos import REGISTRY, load_all  # noqa: E402
 LUA = """
 local paths = {}
 for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+-- Each wrk thread has its own Lua state: start each at its own share of the list, or both threads
+-- would send the same sequence and the second would be answered from the cache.
+local threads = 0
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
 local i = 0
+init = function(args)
+  i = (id or 0) * math.floor(#paths / %(threads)d)
+end
 wrk.headers["HX-Request"] = "true"
 wrk.headers["Accept-Encoding"] = "br, gzip"
 request = function()
@@ -94,7 +105,9 @@ def preset_paths(rng: random.Random, n: int) -> list[str]:
                for d in REGISTRY.values() for p in d.presets]
     presets += [f"/demos/{d}" for d in REGISTRY]
     randoms = slider_paths(rng, max(1, n // 20))  # 5% of the room explores on its own
-    return [rng.choice(presets) for _ in range(n - len(randoms))] + randoms
+    paths = [rng.choice(presets) for _ in range(n - len(randoms))] + randoms
+    rng.shuffle(paths)  # explorers all through the run, not bunched at the end of the list
+    return paths
 
 
 def ensure_wrk() -> str:
@@ -113,8 +126,8 @@ def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: in
         path_file = Path(tmp, "paths.txt")
         path_file.write_text("\n".join(paths) + "\n")
         script = Path(tmp, "bench.lua")
-        script.write_text(LUA % {"paths": path_file, "think_ms": think_ms})
-        out = subprocess.run([wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+        script.write_text(LUA % {"paths": path_file, "think_ms": think_ms, "threads": THREADS})
+        out = subprocess.run([wrk, "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
                               "-s", str(script), f"http://127.0.0.1:{port}"],
                              capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))

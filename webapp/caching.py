@@ -11,9 +11,11 @@ from flask import Flask, request
 from flask_compress import Compress
 
 from .compressed import RenderCache
+from .shared_cache import SharedCache
 
 DEMO_MAX_AGE = 600  # seconds; a deploy changes the version, and the ETag catches the rest
 FRAGMENT_CACHE_SIZE = 1024  # rendered fragments of ~5-100 KB: tens of MB at most per process
+SHARED_CACHE_ENTRIES = 2048  # whole public answers (mostly compressed fragments of 2-20 KB)
 
 
 # Rendered demo fragments: the simulation results are memoised already (demo_state); rendering their
@@ -26,12 +28,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/csv", "application/json", "text/plain"])
     app.config.setdefault("COMPRESS_STREAMS", False)  # static files compress themselves (assets.py)
     app.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    app.config.setdefault("SHARED_CACHE_ENTRIES", SHARED_CACHE_ENTRIES)
     Compress(app)
+    if app.config["SHARED_CACHE_ENTRIES"]:
+        app.wsgi_app = SharedCache(app.wsgi_app, entries=app.config["SHARED_CACHE_ENTRIES"])
 
     # Registered after Compress, so it runs before it (Flask runs after_request hooks in reverse).
     @app.after_request
     def cache_headers(response):
-        if request.method not in ("GET", "HEAD") or response.status_code != 200 or request.endpoint == "static":
+        if request.method not in ("GET", "HEAD") or response.status_code != 200 or request.endpoint == "static" \
+                or response.cache_control.no_store:
             return response
         if request.endpoint and request.endpoint.startswith("demos.") and "HX-Target" not in request.headers:
             response.cache_control.public = True

@@ -88,6 +88,7 @@ def demo_page(demo_id: str):
         template = "demo/_demo.html" if whole else "demo/_result.html"
         if state.error or state.failure:
             response = Response(render_template(template, state=state), status)
+            response.cache_control.no_store = state.failure is not None  # it may work next time
         else:  # a good state renders the same bytes for everyone: render and compress it once
             entry = FRAGMENTS.get((template, demo_id, freeze(state.values)),
                                   lambda: Encoded(render_template(template, state=state).encode()))
@@ -100,7 +101,9 @@ def demo_page(demo_id: str):
             response.headers["HX-Push-Url" if push else "HX-Replace-Url"] = url
         return _vary(response)
     html = render_template("demo/page.html", state=state, lesson=lesson_for_demo(demo_id))
-    return _vary(Response(html, status))
+    response = Response(html, status)
+    response.cache_control.no_store = state.failure is not None
+    return _vary(response)
 
 
 @demos.get("/<demo_id>.json")
@@ -108,6 +111,8 @@ def demo_json(demo_id: str):
     state = resolve(_demo_or_404(demo_id), request.args)
     if state.error:
         return jsonify(error=str(state.error), param=state.error.param.name, allowed=state.error.allowed), 400
+    if state.failure:
+        return _failed(jsonify(error=state.failure, params=state.demo.params.export(state.values)))
     return jsonify(demo=demo_id, params=state.demo.params.export(state.values), result=state.result)
 
 
@@ -116,6 +121,8 @@ def demo_csv(demo_id: str):
     state = resolve(_demo_or_404(demo_id), request.args)
     if state.error:
         return Response(f"error: {state.error}\n", 400, mimetype="text/plain")
+    if state.failure:
+        return _failed(Response(f"error: {state.failure}\n", mimetype="text/plain"))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(state.view.table.columns)
@@ -130,9 +137,17 @@ def _demo_or_404(demo_id: str):
     return REGISTRY[demo_id]
 
 
+def _failed(response: Response) -> Response:
+    """An export of a state whose model raised: a server error, said plainly, and never cached."""
+    response.status_code = 500
+    response.cache_control.no_store = True
+    return response
+
+
 def _vary(response: Response) -> Response:
-    """The same URL answers a full page or a fragment, so caches must key on HX-Request."""
-    response.vary.add("HX-Request")
+    """The same URL answers a full page, the demo or its result, so caches must key on the headers
+    that choose between them."""
+    response.vary.update(("HX-Request", "HX-History-Restore-Request", "HX-Target"))
     return response
 
 

@@ -192,10 +192,9 @@ def _mode_result(jobs_by_feature: dict, pool_size: dict, pools: dict, n_buckets:
     f0, f1 = fault if fault else (math.inf, math.inf)
 
     def bucket_cuts(arrivals: list[float]) -> list[int]:
-        """Where each time bucket starts in a sorted list of arrivals: bucket b holds those with
-        int(arrival / W) == b, the last bucket also any later ones."""
-        return [0, *(bisect.bisect_left(arrivals, b, key=lambda a: a / W) for b in range(1, n_buckets)),
-                len(arrivals)]
+        """Where each time bucket starts in a sorted list of arrivals: bucket b holds those in
+        [b W, (b + 1) W), the last bucket also any later ones."""
+        return [0, *(bisect.bisect_left(arrivals, b * W) for b in range(1, n_buckets)), len(arrivals)]
 
     for f in FEATURES:
         jobs = jobs_by_feature[f]

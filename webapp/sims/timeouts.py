@@ -388,9 +388,11 @@ def retry_budget(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFA
                 if k == len(draws):
                     draws.append(sample())
                 x = draws[k]
-                limit = min(timeout, deadline - t) if is_bounded else timeout
-                answered = x is not None and x <= limit
-                took = x if answered else limit
+                limit = (timeout if timeout <= deadline - t else deadline - t) if is_bounded else timeout
+                if x is not None and x <= limit:
+                    took, ok = x, True
+                else:
+                    took = limit
                 attempts += 1
                 held += took
                 end = t + took
@@ -403,10 +405,7 @@ def retry_budget(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFA
                 if late > 0:
                     late_held += late
                 t = end
-                if answered:
-                    ok = True
-                    break
-                if k == max_attempts - 1:
+                if ok or k == max_attempts - 1:
                     break
                 if is_bounded and t + backoffs[k] >= deadline:
                     break  # no time left for another attempt: report the failure now, not later

@@ -388,7 +388,7 @@ def retry_budget(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFA
                 if k == len(draws):
                     draws.append(sample())
                 x = draws[k]
-                limit = (timeout if timeout <= deadline - t else deadline - t) if is_bounded else timeout
+                limit = min(timeout, deadline - t) if is_bounded else timeout
                 if x is not None and x <= limit:
                     took, ok = x, True
                 else:

@@ -253,14 +253,20 @@ def _pool_measures(jobs, window: dict, whole: dict) -> dict:
         return {"arrivals": 0}
     waited = rejected = 0
     wait_sum = inside_sum = 0.0
-    for job in jobs:
-        if job.state == REJECTED:
+    for job in jobs:  # once per request and pool: each attribute read once
+        if job.state is REJECTED:
             rejected += 1
             continue
-        wait = (job.start if job.start is not None else job.end) - job.arrival
-        waited += wait > 0 or job.state == TIMED_OUT
+        arrival, start, end = job.arrival, job.start, job.end
+        if start is None:  # it timed out: it waited until it gave up
+            wait = end - arrival
+            waited += 1
+        else:
+            wait = start - arrival
+            if wait > 0:
+                waited += 1
         wait_sum += wait
-        inside_sum += job.end - job.arrival
+        inside_sum += end - arrival
     admitted = n - rejected
     span = whole["until"] or 1.0
     lam = n / span

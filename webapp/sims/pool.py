@@ -144,8 +144,8 @@ class ThreadPool:
         The same decisions, in the same order and with the same arithmetic, as calling `submit`
         for each: `submit`, `advance`, `_start_waiting`, `_start`, `_integrate` and `_finish` are
         inlined, with the pool's state in local variables, because the bulkhead demo submits
-        thousands of requests per page and this loop is most of its cost. An arrival `submit`
-        would refuse (time going backwards) or one held until `release` goes through `submit`.
+        thousands of requests per page and this loop is most of its cost. From an arrival `submit`
+        would refuse (time going backwards) or one held until `release` on, `submit` takes over.
         """
         queue = self._queue
         if self.on_start is not None or self.on_finish is not None or any(j.state != QUEUED for j in queue):
@@ -158,20 +158,12 @@ class ThreadPool:
         seq, submitted, queued_total = self._seq, self.submitted, self.queued_total
         peak_busy, peak_queue = self.peak_busy, self.peak_queue
         completed = timed_out = rejected = 0
-        for t, tag, service in arrivals:
+        rest = iter(arrivals)
+        odd = None  # an arrival this loop leaves to `submit`, with all those after it
+        for t, tag, service in rest:
             if t < now or service is None:
-                self.now, self.busy, self.waiting, self.busy_area, self.queue_area = now, busy, waiting, busy_area, queue_area
-                self._seq, self.submitted, self.queued_total = seq, submitted, queued_total
-                self.peak_busy, self.peak_queue = peak_busy, peak_queue
-                counts[COMPLETED] += completed
-                counts[TIMED_OUT] += timed_out
-                counts[REJECTED] += rejected
-                completed = timed_out = rejected = 0
-                append(self.submit(t, service, tag))
-                now, busy, waiting, busy_area, queue_area = self.now, self.busy, self.waiting, self.busy_area, self.queue_area
-                seq, submitted, queued_total = self._seq, self.submitted, self.queued_total
-                peak_busy, peak_queue = self.peak_busy, self.peak_queue
-                continue
+                odd = t, tag, service
+                break
             # advance(t), when something is due or waiting
             if not queue:
                 if running and running[0][0] <= t:
@@ -277,6 +269,10 @@ class ThreadPool:
         counts[COMPLETED] += completed
         counts[TIMED_OUT] += timed_out
         counts[REJECTED] += rejected
+        if odd is not None:
+            t, tag, service = odd
+            append(self.submit(t, service, tag))
+            jobs += [self.submit(t, service, tag) for t, tag, service in rest]
         return jobs
 
     def release(self, job: Job, t: float) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import operator
 import random
 from statistics import NormalDist
 
@@ -47,6 +48,7 @@ DEFAULT_SLOW_FACTOR = 100  # search goes from 200 ms to 20 s: its backend hangs 
 DEFAULT_DURATION_S = 45
 
 _STD_NORMAL = NormalDist()
+_ARRIVAL, _START, _END = (operator.attrgetter(name) for name in ("arrival", "start", "end"))
 
 
 def simulate(search_rate=DEFAULT_RATES["search"], checkout_rate=DEFAULT_RATES["checkout"],
@@ -77,19 +79,21 @@ def simulate(search_rate=DEFAULT_RATES["search"], checkout_rate=DEFAULT_RATES["c
                for f in FEATURES}
 
     # Shared: all arrivals, merged in time order, into one pool.
-    merged = sorted((t, i, s) for i, f in enumerate(FEATURES) for t, s in traffic[f])
+    merged = sorted(itertools.chain.from_iterable(traffic.values()))
     shared = ThreadPool(shared_size, queue_limit, timeout_s, name="shared")
     shared_jobs, shared_window = _run(shared, merged, duration_s)
     # Isolated: the pools never touch each other, so each runs on its own.
     isolated = {}
-    for i, f in enumerate(FEATURES):
+    for f in FEATURES:
         pool = ThreadPool(sizes[f], queue_limit, timeout_s, name=f)
-        isolated[f] = (pool, *_run(pool, [(t, i, s) for t, s in traffic[f]], duration_s))
+        isolated[f] = (pool, *_run(pool, traffic[f], duration_s))
 
     n_buckets = max(1, math.ceil(duration_s / BUCKET_S))
-    by_feature = {f: [] for f in FEATURES}
+    by_tag = [[] for _ in FEATURES]
+    keep = [jobs.append for jobs in by_tag]
     for job in shared_jobs:
-        by_feature[FEATURES[job.tag]].append(job)
+        keep[job.tag](job)
+    by_feature = dict(zip(FEATURES, by_tag))
     modes = {
         "shared": _mode_result(by_feature, {f: shared_size for f in FEATURES},
                                {"shared": (shared, shared_jobs, shared_window)}, n_buckets, fault),
@@ -139,24 +143,28 @@ def service_quantile(service_dist: str, mean_s: float, p: float) -> float:
 # ---- traffic and runs -----------------------------------------------------------------------
 
 def _arrivals(feature, rate, mean_s, service_dist, duration_s, fault, slow_factor, seed):
-    """(arrival time, service time) pairs for one feature; its own random stream, so changing one
-    feature's rate leaves the others' traffic unchanged."""
+    """(arrival time, tag, service time) for one feature, its tag being its index in FEATURES; its
+    own random stream, so changing one feature's rate leaves the others' traffic unchanged."""
     if rate <= 0:
         return []
+    tag = FEATURES.index(feature)
     rng = random.Random(f"bulkhead-{seed}-{feature}")
-    expo, gauss = rng.expovariate, rng.gauss
+    # rng.expovariate(x) is -log(1 - random()) / x: inlined, the same draws at a fraction of the cost.
+    rand, log, exp, gauss = rng.random, math.log, math.exp, rng.gauss
+    exponential = service_dist == "exponential"
     mu = math.log(mean_s) - LOGNORMAL_SIGMA ** 2 / 2
     slow_from, slow_to = fault if (fault and feature == "search") else (math.inf, math.inf)
     out, t = [], 0.0
+    keep = out.append
     inv_mean = 1 / mean_s
     while True:
-        t += expo(rate)
+        t += -log(1.0 - rand()) / rate
         if t >= duration_s:
             return out
-        s = expo(inv_mean) if service_dist == "exponential" else math.exp(mu + LOGNORMAL_SIGMA * gauss(0.0, 1.0))
+        s = -log(1.0 - rand()) / inv_mean if exponential else exp(mu + LOGNORMAL_SIGMA * gauss(0.0, 1.0))
         if slow_from <= t < slow_to:
             s *= slow_factor
-        out.append((t, s))
+        keep((t, tag, s))
 
 
 def _run(pool: ThreadPool, arrivals, duration_s):
@@ -171,66 +179,57 @@ def _run(pool: ThreadPool, arrivals, duration_s):
 
 def _mode_result(jobs_by_feature: dict, pool_size: dict, pools: dict, n_buckets: int, fault) -> dict:
     """Per-feature outcomes and time series, and per-pool measures.
-    `pools`: name -> (pool, its jobs, its statistics over the observation window)."""
+    `pools`: name -> (pool, its jobs, its statistics over the observation window).
+
+    This runs over every request of both modes, so it works on whole lists (attribute getters,
+    `map`, `compress`, `bisect`) rather than request by request. It relies on two facts of a
+    finished run: a feature's jobs are in arrival order, and every job has left the pool, either
+    completed (it had a thread, from `start` to `end`), timed out (queued from arrival to `end`)
+    or rejected (never inside)."""
     W = BUCKET_S
     features, series = {}, {"t_s": [round(i * W, 3) for i in range(n_buckets)], "busy": {}, "queued": {},
                             "success_rate": {}, "p50_ms": {}, "p99_ms": {}, "arrivals": {}}
+    f0, f1 = fault if fault else (math.inf, math.inf)
+
+    def bucket_cuts(arrivals: list[float]) -> list[int]:
+        """Where each time bucket starts in a sorted list of arrivals: bucket b holds those in
+        [b W, (b + 1) W), the last bucket also any later ones."""
+        return [0, *(bisect.bisect_left(arrivals, b * W) for b in range(1, n_buckets)), len(arrivals)]
+
     for f in FEATURES:
-        busy, queued = _Occupancy(n_buckets, W), _Occupancy(n_buckets, W)
-        ok_lat = [[] for _ in range(n_buckets)]
-        arrived, ok_count = [0] * n_buckets, [0] * n_buckets
-        counts = {COMPLETED: 0, REJECTED: 0, TIMED_OUT: 0}
-        latencies, fault_n, fault_ok = [], 0, 0
-        f0, f1 = fault if fault else (math.inf, math.inf)
-        last = n_buckets - 1
-        busy_from, busy_to = busy.starts.append, busy.ends.append
-        queued_from, queued_to = queued.starts.append, queued.ends.append
-        keep = latencies.append
-        for job in jobs_by_feature[f]:  # tight loop: it runs once per request and mode
-            state, arrival, start, end = job.state, job.arrival, job.start, job.end
-            counts[state] += 1
-            b = int(arrival / W)
-            if b > last:
-                b = last
-            arrived[b] += 1
-            if f0 <= arrival < f1:
-                fault_n += 1
-                fault_ok += state == COMPLETED
-            if start is not None:
-                busy_from(start)
-                busy_to(end)
-                if start > arrival:
-                    queued_from(arrival)
-                    queued_to(start)
-            elif state == TIMED_OUT:
-                queued_from(arrival)
-                queued_to(end)
-            if state == COMPLETED:
-                latency = end - arrival
-                keep(latency)
-                ok_lat[b].append(latency)
-                ok_count[b] += 1
-        latencies.sort()
-        total = sum(counts.values())
+        jobs = jobs_by_feature[f]
+        done = [job for job in jobs if job.state is COMPLETED]
+        gave_up = [job for job in jobs if job.state is TIMED_OUT]
+        arrivals = list(map(_ARRIVAL, jobs))
+        done_arrival, done_start, done_end = list(map(_ARRIVAL, done)), list(map(_START, done)), list(map(_END, done))
+        latency = list(map(operator.sub, done_end, done_arrival))  # in arrival order
+        cuts, done_cuts = bucket_cuts(arrivals), bucket_cuts(done_arrival)
+        arrived = [cuts[b + 1] - cuts[b] for b in range(n_buckets)]
+        ok_lat = [sorted(latency[done_cuts[b]:done_cuts[b + 1]]) for b in range(n_buckets)]
+        latencies = sorted(itertools.chain.from_iterable(ok_lat))  # merging sorted runs: cheaper than sorting afresh
+        fault_n = bisect.bisect_left(arrivals, f1) - bisect.bisect_left(arrivals, f0)
+        fault_ok = bisect.bisect_left(done_arrival, f1) - bisect.bisect_left(done_arrival, f0)
+        # Queued: completed requests that waited for their thread, and those that gave up waiting.
+        waited = list(map(operator.lt, done_arrival, done_start))
+        queued_from = [*itertools.compress(done_arrival, waited), *map(_ARRIVAL, gave_up)]
+        queued_to = [*itertools.compress(done_start, waited), *map(_END, gave_up)]
+
+        total, completed, timed_out = len(jobs), len(done), len(gave_up)
         features[f] = {
             "pool_size": pool_size[f],
             "arrivals": total,
-            "completed": counts[COMPLETED], "rejected": counts[REJECTED], "timed_out": counts[TIMED_OUT],
-            "success_rate": round(counts[COMPLETED] / total, 4) if total else None,
+            "completed": completed, "rejected": total - completed - timed_out, "timed_out": timed_out,
+            "success_rate": round(completed / total, 4) if total else None,
             "p50_ms": _ms(percentile(latencies, 50)), "p99_ms": _ms(percentile(latencies, 99)),
             "fault_success_rate": round(fault_ok / fault_n, 4) if fault_n else None,
         }
-        series["busy"][f] = busy.averages()
-        series["queued"][f] = queued.averages()
+        series["busy"][f] = _occupancy(done_start, done_end, n_buckets, W)
+        series["queued"][f] = _occupancy(queued_from, queued_to, n_buckets, W)
         series["arrivals"][f] = arrived
-        series["success_rate"][f] = [round(ok_count[i] / arrived[i], 4) if arrived[i] else None
+        series["success_rate"][f] = [round(len(ok_lat[i]) / arrived[i], 4) if arrived[i] else None
                                      for i in range(n_buckets)]
-        p50, p99 = [], []
-        for lat in ok_lat:
-            lat.sort()
-            p50.append(_ms(percentile(lat, 50)))
-            p99.append(_ms(percentile(lat, 99)))
-        series["p50_ms"][f], series["p99_ms"][f] = p50, p99
+        series["p50_ms"][f] = [_ms(percentile(lat, 50)) for lat in ok_lat]
+        series["p99_ms"][f] = [_ms(percentile(lat, 99)) for lat in ok_lat]
     pool_info = {}
     for name, (pool, jobs, window) in pools.items():
         pool_info[name] = {"size": pool.size, **_pool_measures(jobs, window, pool.stats())}
@@ -254,14 +253,20 @@ def _pool_measures(jobs, window: dict, whole: dict) -> dict:
         return {"arrivals": 0}
     waited = rejected = 0
     wait_sum = inside_sum = 0.0
-    for job in jobs:
-        if job.state == REJECTED:
+    for job in jobs:  # once per request and pool: each attribute read once
+        if job.state is REJECTED:
             rejected += 1
             continue
-        wait = (job.start if job.start is not None else job.end) - job.arrival
-        waited += wait > 0 or job.state == TIMED_OUT
+        arrival, start, end = job.arrival, job.start, job.end
+        if start is None:  # it timed out: it waited until it gave up
+            wait = end - arrival
+            waited += 1
+        else:
+            wait = start - arrival
+            if wait > 0:
+                waited += 1
         wait_sum += wait
-        inside_sum += job.end - job.arrival
+        inside_sum += end - arrival
     admitted = n - rejected
     span = whole["until"] or 1.0
     lam = n / span
@@ -310,35 +315,23 @@ def _theory(c, rates, means_s, queue_limit, timeout_s, service_dist, fault) -> d
     return out
 
 
-class _Occupancy:
-    """Time spent in a state per bucket, from intervals: the time-average count once divided by W.
+def _occupancy(starts: list[float], ends: list[float], n_buckets: int, W: float) -> list[float]:
+    """Time spent in a state per bucket, from intervals [start, end): the time-average count.
 
-    The intervals are only collected (`starts`, `ends`); `averages` then integrates them all at once.
     The time spent inside by time x is F(x) = sum over starts s < x of (x - s) minus the same over
     ends, which sorted lists and prefix sums give at every bucket edge in O(log n): no Python work
     per interval, however long it is (a request queued for a minute costs no more than one for 1 ms).
     """
+    starts, ends = sorted(starts), sorted(ends)
+    s_sum = [0.0, *itertools.accumulate(starts)]
+    e_sum = [0.0, *itertools.accumulate(ends)]
 
-    def __init__(self, n_buckets: int, W: float):
-        self.n, self.W = n_buckets, W
-        self.starts: list[float] = []
-        self.ends: list[float] = []
+    def inside(x: float) -> float:  # total time inside, summed over intervals, up to x
+        k, m = bisect.bisect_left(starts, x), bisect.bisect_left(ends, x)
+        return (k * x - s_sum[k]) - (m * x - e_sum[m])
 
-    def add(self, start: float, end: float) -> None:
-        self.starts.append(start)
-        self.ends.append(end)
-
-    def averages(self) -> list[float]:
-        starts, ends = sorted(self.starts), sorted(self.ends)
-        s_sum = [0.0, *itertools.accumulate(starts)]
-        e_sum = [0.0, *itertools.accumulate(ends)]
-
-        def inside(x: float) -> float:  # total time inside, summed over intervals, up to x
-            k, m = bisect.bisect_left(starts, x), bisect.bisect_left(ends, x)
-            return (k * x - s_sum[k]) - (m * x - e_sum[m])
-
-        edges = [inside(i * self.W) for i in range(self.n + 1)]
-        return [round((edges[i + 1] - edges[i]) / self.W, 2) + 0.0 for i in range(self.n)]
+    edges = [inside(i * W) for i in range(n_buckets + 1)]
+    return [round((edges[i + 1] - edges[i]) / W, 2) + 0.0 for i in range(n_buckets)]
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -45,7 +45,12 @@ class Job:
     __slots__ = ("id", "tag", "arrival", "service", "start", "end", "state", "deadline", "data")
 
     def __init__(self, id: int, tag: Any, arrival: float, service: float | None, data: Any = None):
-        self.id, self.tag, self.arrival, self.service, self.data = id, tag, arrival, service, data
+        # One store per line: packing them into a tuple first costs ~10% of a job's creation.
+        self.id = id
+        self.tag = tag
+        self.arrival = arrival
+        self.service = service
+        self.data = data
         self.start: float | None = None
         self.end: float | None = None  # completion, or the moment it was rejected / gave up
         self.state = QUEUED
@@ -137,49 +142,137 @@ class ThreadPool:
         """`submit` for a whole time-ordered batch of (t, tag, service_time) arrivals, without callbacks.
 
         The same decisions, in the same order and with the same arithmetic, as calling `submit`
-        for each; the common case (nobody waiting: finish what is due, then start the new job on
-        a free thread) is inlined, because the bulkhead demo submits thousands of requests per
-        page and this loop is most of its cost. Anything else goes through `submit` itself.
+        for each: `submit`, `advance`, `_start_waiting`, `_start`, `_integrate` and `_finish` are
+        inlined, with the pool's state in local variables, because the bulkhead demo submits
+        thousands of requests per page and this loop is most of its cost. From an arrival `submit`
+        would refuse (time going backwards) or one held until `release` on, `submit` takes over.
         """
-        if self.on_start is not None or self.on_finish is not None:
+        queue = self._queue
+        if self.on_start is not None or self.on_finish is not None or any(j.state != QUEUED for j in queue):
+            # (With no cancelled job left in the queue, every queued job below is live.)
             return [self.submit(t, service, tag) for t, tag, service in arrivals]
-        jobs, running, queue, size, counts = [], self._running, self._queue, self.size, self.counts
-        push, pop, append = heapq.heappush, heapq.heappop, jobs.append
-        for t, tag, service in arrivals:
-            if queue or t < self.now or service is None:
-                append(self.submit(t, service, tag))
-                continue
-            if running and running[0][0] <= t:  # what `advance(t)` does when nobody waits
-                while running and running[0][0] <= t:
-                    t_done, _, done = pop(running)
-                    dt = t_done - self.now
+        jobs, running, size, counts = [], self._running, self.size, self.counts
+        queue_limit, timeout = self.queue_limit, self.queue_timeout
+        push, pop, append, take_oldest, enqueue = heapq.heappush, heapq.heappop, jobs.append, queue.popleft, queue.append
+        now, busy, waiting, busy_area, queue_area = self.now, self.busy, self.waiting, self.busy_area, self.queue_area
+        seq, submitted, queued_total = self._seq, self.submitted, self.queued_total
+        peak_busy, peak_queue = self.peak_busy, self.peak_queue
+        completed = timed_out = rejected = 0
+        rest = iter(arrivals)
+        odd = None  # an arrival this loop leaves to `submit`, with all those after it
+        for t, tag, service in rest:
+            if t < now or service is None:
+                odd = t, tag, service
+                break
+            # advance(t), when something is due or waiting
+            if not queue:
+                if running and running[0][0] <= t:
+                    # Nobody waits: only completions are due, and none hands its thread on. With no
+                    # one waiting, waiting * dt adds nothing to queue_area.
+                    while running and running[0][0] <= t:
+                        t_done, _, job = pop(running)
+                        dt = t_done - now
+                        if dt > 0:
+                            busy_area += busy * dt
+                            now = t_done
+                        busy -= 1
+                        job.end = t_done
+                        job.state = COMPLETED
+                        completed += 1
+                    dt = t - now
                     if dt > 0:
-                        self.busy_area += self.busy * dt
-                        self.queue_area += self.waiting * dt
-                        self.now = t_done
-                    self.busy -= 1
-                    done.end = t_done
-                    done.state = COMPLETED
-                    counts[COMPLETED] += 1
-                self._integrate(t)
-            if self.busy >= size:
-                append(self.submit(t, service, tag))  # queued or rejected
-                continue
-            job = Job(self.submitted, tag, t, service)
-            self.submitted += 1
-            dt = t - self.now
-            if dt > 0:
-                self.busy_area += self.busy * dt
-                self.queue_area += self.waiting * dt
-                self.now = t
-            job.start = t
-            job.state = RUNNING
-            busy = self.busy = self.busy + 1
-            if busy > self.peak_busy:
-                self.peak_busy = busy
-            seq = self._seq = self._seq + 1
-            push(running, (t + service, seq, job))
+                        busy_area += busy * dt
+                        now = t
+            else:
+                while True:
+                    t_done = running[0][0] if running else INF
+                    t_give_up = queue[0].deadline if queue else INF
+                    # A job whose deadline equals the moment a thread frees up still gets the thread.
+                    if t_done <= t_give_up:
+                        if t_done > t:
+                            break
+                        job = pop(running)[2]
+                        dt = t_done - now
+                        if dt > 0:
+                            busy_area += busy * dt
+                            queue_area += waiting * dt
+                            now = t_done
+                        busy -= 1
+                        job.end = t_done
+                        job.state = COMPLETED
+                        completed += 1
+                        while busy < size and queue:  # the oldest waiting job takes the thread
+                            job = take_oldest()
+                            waiting -= 1
+                            job.start = t_done
+                            job.state = RUNNING
+                            busy += 1
+                            if busy > peak_busy:
+                                peak_busy = busy
+                            if job.service is not None:  # (one held until `release` has no end yet)
+                                seq += 1
+                                push(running, (t_done + job.service, seq, job))
+                    else:
+                        if t_give_up > t:
+                            break
+                        job = take_oldest()
+                        dt = t_give_up - now
+                        if dt > 0:
+                            busy_area += busy * dt
+                            queue_area += waiting * dt
+                            now = t_give_up
+                        waiting -= 1
+                        job.end = t_give_up
+                        job.state = TIMED_OUT
+                        timed_out += 1
+                dt = t - now
+                if dt > 0:
+                    busy_area += busy * dt
+                    queue_area += waiting * dt
+                    now = t
+            job = Job(submitted, tag, t, service)
+            submitted += 1
+            if busy < size:
+                dt = t - now
+                if dt > 0:
+                    busy_area += busy * dt
+                    queue_area += waiting * dt
+                    now = t
+                job.start = t
+                job.state = RUNNING
+                busy += 1
+                if busy > peak_busy:
+                    peak_busy = busy
+                seq += 1
+                push(running, (t + service, seq, job))
+            elif waiting < queue_limit:
+                dt = t - now
+                if dt > 0:
+                    busy_area += busy * dt
+                    queue_area += waiting * dt
+                    now = t
+                if timeout is not None:
+                    job.deadline = t + timeout
+                enqueue(job)
+                waiting += 1
+                queued_total += 1
+                if waiting > peak_queue:
+                    peak_queue = waiting
+            else:
+                job.end = t
+                job.state = REJECTED
+                rejected += 1
             append(job)
+        self.now, self.busy, self.waiting, self.busy_area, self.queue_area = now, busy, waiting, busy_area, queue_area
+        self._seq, self.submitted, self.queued_total = seq, submitted, queued_total
+        self.peak_busy, self.peak_queue = peak_busy, peak_queue
+        counts[COMPLETED] += completed
+        counts[TIMED_OUT] += timed_out
+        counts[REJECTED] += rejected
+        if odd is not None:
+            t, tag, service = odd
+            append(self.submit(t, service, tag))
+            jobs += [self.submit(t, service, tag) for t, tag, service in rest]
         return jobs
 
     def release(self, job: Job, t: float) -> None:

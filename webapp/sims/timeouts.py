@@ -24,6 +24,7 @@ milliseconds per request, is exactly the thread-seconds held per 1,000 requests.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import operator
@@ -36,6 +37,7 @@ TAIL_START = 2.0
 SAMPLE_SIZE = 20_000
 # Requests pushed through both retry policies (common random numbers: same latencies for both).
 RETRY_REQUESTS = 8_000
+STREAM_CHUNK = 512       # draws made at a time for the retry demo, which takes them one by one
 CURVE_POINTS = 160       # timeouts on the trade-off curve, log-spaced
 HISTOGRAM_BINS = 60      # log-spaced bins; latencies span orders of magnitude
 PERCENTILES = (50, 90, 99, 99.9)
@@ -177,31 +179,53 @@ class LatencyModel:
 
 def draw(model: LatencyModel, n: int, seed) -> list:
     """The n calls the trade-off demo measures (None = hung), from the demo's own random stream."""
-    return list(itertools.islice(stream(model, random.Random(f"timeouts-{seed}")), n))
+    return _Sampler(model, random.Random(f"timeouts-{seed}")).take(n)
 
 
 def stream(model: LatencyModel, rng: random.Random):
-    """An endless stream of `model.sample(rng)`: the same draws in the same order, with the method
-    call and `random.gauss` inlined (CPython's own algorithm, Box-Muller in pairs), because drawing
-    is most of what the timeout demos cost."""
-    rand, exp, log, sqrt, cos, sin = rng.random, math.exp, math.log, math.sqrt, math.cos, math.sin
-    hang, w, x_m, power = model.hang, model.w, model.x_m, -1 / model.alpha
-    mu, sigma = model.mu, model.sigma
-    two_pi = 2 * math.pi
-    spare = None  # random.gauss's gauss_next
-    while True:
-        if hang and rand() < hang:
-            yield None
-        elif w and rand() < w:
-            yield x_m * (1.0 - rand()) ** power
-        else:
-            if spare is None:
-                x2pi = rand() * two_pi
-                g2rad = sqrt(-2.0 * log(1.0 - rand()))
-                z, spare = cos(x2pi) * g2rad, sin(x2pi) * g2rad
+    """An endless iterator of `model.sample(rng)`, drawn STREAM_CHUNK at a time: the same draws in
+    the same order, whatever chunk size, since each chunk continues where the last one stopped."""
+    return itertools.chain.from_iterable(iter(functools.partial(_Sampler(model, rng).take, STREAM_CHUNK), None))
+
+
+class _Sampler:
+    """`model.sample(rng)` in bulk, with the method call and `random.gauss` inlined (CPython's own
+    algorithm, Box-Muller in pairs, its spare kept here between calls), because drawing is most of
+    what the timeout demos cost: `take(n)` returns the same n draws as n calls of `sample`."""
+
+    def __init__(self, model: LatencyModel, rng: random.Random):
+        self.model, self.rng = model, rng
+        self.spare = None  # random.gauss's gauss_next
+        self.hung = 0      # hung calls drawn so far
+
+    def take(self, n: int, keep_hung: bool = True) -> list:
+        """The next n draws; with keep_hung=False the hung ones are only counted (in `hung`), and
+        the list holds just the latencies of the calls that answer."""
+        rand, exp, log, sqrt, cos, sin = self.rng.random, math.exp, math.log, math.sqrt, math.cos, math.sin
+        model = self.model
+        hang, w, x_m, power = model.hang, model.w, model.x_m, -1 / model.alpha
+        mu, sigma = model.mu, model.sigma
+        two_pi = 2 * math.pi
+        spare = self.spare
+        out = []
+        keep = out.append
+        for _ in itertools.repeat(None, n):
+            if hang and rand() < hang:
+                self.hung += 1
+                if keep_hung:
+                    keep(None)
+            elif w and rand() < w:
+                keep(x_m * (1.0 - rand()) ** power)
             else:
-                z, spare = spare, None
-            yield exp(mu + sigma * z)
+                if spare is None:
+                    x2pi = rand() * two_pi
+                    g2rad = sqrt(-2.0 * log(1.0 - rand()))
+                    z, spare = cos(x2pi) * g2rad, sin(x2pi) * g2rad
+                else:
+                    z, spare = spare, None
+                keep(exp(mu + sigma * z))
+        self.spare = spare
+        return out
 
 
 # ---- timeout-tradeoff ----------------------------------------------------------------------------
@@ -216,10 +240,10 @@ def tradeoff(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFAULT_
     means no timeout at all. Cost: SAMPLE_SIZE draws and one sort, whatever the parameters.
     """
     model = LatencyModel(median_ms, sigma, tail_pct, tail_alpha, hang_pct)
-    draws = draw(model, SAMPLE_SIZE, seed)
-    lat = [x for x in draws if x is not None]
+    sampler = _Sampler(model, random.Random(f"timeouts-{seed}"))  # the calls of `draw(model, SAMPLE_SIZE, seed)`
+    lat = sampler.take(SAMPLE_SIZE, keep_hung=False)
     lat.sort()
-    hung = SAMPLE_SIZE - len(lat)
+    hung = sampler.hung
     curve = _Curve(lat, hung)
 
     sampled = {_pname(p): percentile(lat, p) for p in PERCENTILES}
@@ -268,9 +292,7 @@ class _Curve:
 
     def __init__(self, lat: list[float], hung: int):
         self.lat, self.hung, self.n = lat, hung, len(lat) + hung
-        self.prefix = [0.0]
-        for x in lat:
-            self.prefix.append(self.prefix[-1] + x)
+        self.prefix = list(itertools.accumulate(lat, initial=0.0))  # prefix[k] = sum of the k fastest
 
     def at(self, t: float | None, model: LatencyModel) -> dict:
         answered = len(self.lat)
@@ -344,41 +366,53 @@ def retry_budget(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFA
     worst_case_ms = t
 
     stats = {name: _RetryStats() for name in ("per_attempt", "deadline")}
+    naive, bounded = stats["per_attempt"], stats["deadline"]
     first_limit = min(timeout, deadline)
-    add_naive, add_bounded = stats["per_attempt"].add, stats["deadline"].add
+    answered_first = []  # end-to-end latencies of the calls whose first attempt answered in time
+    keep_first = answered_first.append
     for _ in range(RETRY_REQUESTS):
         x = sample()
         if x is not None and x <= first_limit:
-            # Most calls: the first attempt answers in time, and both policies are the same call.
-            add_naive(x, True, 1, x, 0, 0.0, deadline)
-            add_bounded(x, True, 1, x, 0, 0.0, deadline)
+            # Most calls: the first attempt answers in time, and both policies are the same call:
+            # one attempt, answered within the deadline, nothing held after it. Those are counted
+            # once at the end; only the held time is added here, in request order like the rest.
+            keep_first(x)
+            naive.held += x
+            bounded.held += x
             continue
         draws: list = [x]
-        for name in ("per_attempt", "deadline"):
-            bounded = name == "deadline"
+        for stat in (naive, bounded):
+            is_bounded = stat is bounded
             t, ok, attempts, held, late_attempts, late_held = 0.0, False, 0, 0.0, 0, 0.0
             for k in range(max_attempts):
                 if k == len(draws):
                     draws.append(sample())
                 x = draws[k]
-                limit = min(timeout, deadline - t) if bounded else timeout
-                answered = x is not None and x <= limit
-                took = x if answered else limit
+                limit = min(timeout, deadline - t) if is_bounded else timeout
+                if x is not None and x <= limit:
+                    took, ok = x, True
+                else:
+                    took = limit
                 attempts += 1
                 held += took
+                end = t + took
+                # Held after the caller left: from the later of the start and the deadline.
                 if t >= deadline:
                     late_attempts += 1
-                late_held += max(0.0, t + took - max(t, deadline))  # held after the caller left
-                t += took
-                if answered:
-                    ok = True
+                    late = end - t
+                else:
+                    late = end - deadline
+                if late > 0:
+                    late_held += late
+                t = end
+                if ok or k == max_attempts - 1:
                     break
-                if k == max_attempts - 1:
-                    break
-                if bounded and t + backoffs[k] >= deadline:
+                if is_bounded and t + backoffs[k] >= deadline:
                     break  # no time left for another attempt: report the failure now, not later
                 t += backoffs[k]
-            stats[name].add(t, ok, attempts, held, late_attempts, late_held, deadline)
+            stat.add(t, ok, attempts, held, late_attempts, late_held, deadline)
+    for stat in (naive, bounded):
+        stat.add_answered_first(answered_first)
 
     # Closed form: attempts are independent, an attempt with budget b fails with
     # q(b) = h + (1 - h) P(X > b); the call fails if every attempt it makes fails.
@@ -408,8 +442,11 @@ def retry_budget(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFA
 
 
 class _RetryStats:
+    __slots__ = ("latencies", "ok", "ok_in_time", "attempts", "late_attempts", "over_deadline", "held",
+                 "late_held")
+
     def __init__(self):
-        self.latencies, self.ok_latencies = [], []
+        self.latencies = []
         self.ok = self.ok_in_time = self.attempts = self.late_attempts = self.over_deadline = 0
         self.held = self.late_held = 0.0
 
@@ -423,9 +460,16 @@ class _RetryStats:
             self.over_deadline += 1
         if ok:
             self.ok += 1
-            self.ok_latencies.append(t)
             if t <= deadline:
                 self.ok_in_time += 1
+
+    def add_answered_first(self, latencies: list) -> None:
+        """The calls whose single attempt answered within the deadline, counted at once (their
+        held time is already in `held`); `result` sorts the latencies, so their order is free."""
+        self.latencies += latencies
+        self.attempts += len(latencies)
+        self.ok += len(latencies)
+        self.ok_in_time += len(latencies)
 
     def result(self, edges) -> dict:
         n = len(self.latencies)
@@ -463,7 +507,7 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     if n < 2:
         return (values[0] if values else 0.0), 0.0
     mean = math.fsum(values) / n
-    dev = [x - mean for x in values]
+    dev = list(map(operator.sub, values, itertools.repeat(mean)))
     var = math.fsum(map(operator.mul, dev, dev)) / (n - 1)
     return mean, math.sqrt(var)
 

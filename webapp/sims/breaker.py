@@ -164,6 +164,18 @@ class CircuitBreaker:
     # ---- the caller's interface --------------------------------------------------------------
     def acquire(self, t_ms: float) -> int | None:
         """Ask to make a call at t_ms. Returns a token (the epoch) or None when rejected."""
+        # The two common cases first, in short (simulations call this for every request): CLOSED
+        # admits; OPEN before its timer rejects. Both only move the clock.
+        if t_ms >= self.now:
+            if self.state == CLOSED:
+                self.now = t_ms
+                self.admitted += 1
+                self.admitted_in[CLOSED] += 1
+                return self.epoch
+            if self.state == OPEN and t_ms < self.open_until:
+                self.now = t_ms
+                self.rejected += 1
+                return None
         self._tick(t_ms)
         if self.state == OPEN and t_ms >= self.open_until:  # half_open_on="call"
             self._go(HALF_OPEN, t_ms, f"first call after {_secs(self.config.open_ms)} open")
@@ -188,17 +200,20 @@ class CircuitBreaker:
         Returns False when the result was ignored: it belongs to an earlier state (stale token) or
         arrived while OPEN from a call admitted before the trip.
         """
-        self._tick(t_ms)
+        if self.state == CLOSED and t_ms >= self.now:  # _tick, in short: no timer to fire
+            self.now = t_ms
+        else:
+            self._tick(t_ms)
         if (token is not None and token != self.epoch) or self.state == OPEN:
             self.ignored += 1
             return False
-        what = cause or ("success" if success else "failure")
         if self.state == HALF_OPEN:
-            self._record_probe(t_ms, success, what)
+            self._record_probe(t_ms, success, _what(success, cause))
         elif self.config.policy == "consecutive":
             self.consecutive = 0 if success else self.consecutive + 1
             if self.consecutive >= self.config.failure_threshold:
-                self._go(OPEN, t_ms, f"{self.consecutive} consecutive failures (last: {what})")
+                self._go(OPEN, t_ms, f"{self.consecutive} consecutive failures "
+                                     f"(last: {_what(success, cause)})")
         else:
             self._window_add(t_ms, not success)
             # Checked on failures only (Polly v8); resilience4j also checks after a success,
@@ -207,7 +222,7 @@ class CircuitBreaker:
                 pct = 100 * self.window_failures / self.window_total
                 limit = _num(self.config.rate_threshold)
                 self._go(OPEN, t_ms, f"failure rate {pct:.0f}% >= {limit}% over "
-                                     f"{self.window_total} calls (last: {what})")
+                                     f"{self.window_total} calls (last: {_what(success, cause)})")
         return True
 
     def advance(self, t_ms: float) -> None:
@@ -561,8 +576,10 @@ def _next_request(cb: CircuitBreaker, t_ms: float) -> str:
 def poisson_arrivals(rate_per_s: float, horizon_ms: float, rng: random.Random) -> list[float]:
     """Arrival times (ms) of a Poisson stream in [0, horizon_ms): exponential gaps."""
     out, t, mean_gap = [], 0.0, 1000 / rate_per_s
+    # rng.expovariate(lambd) inlined: the same expression, so the same draws.
+    u, log, lambd = rng.random, math.log, 1 / mean_gap
     while True:
-        t += rng.expovariate(1 / mean_gap)
+        t += -log(1.0 - u()) / lambd
         if t >= horizon_ms:
             return out
         out.append(t)
@@ -571,6 +588,11 @@ def poisson_arrivals(rate_per_s: float, horizon_ms: float, rng: random.Random) -
 def config_to_dict(config: BreakerConfig) -> dict:
     """The config as plain JSON-ready values (it also rebuilds it: BreakerConfig(**d))."""
     return {k: (_round(v) if isinstance(v, float) else v) for k, v in asdict(config).items()}
+
+
+def _what(success: bool, cause: str | None) -> str:
+    """A result in words, for the reason of a transition."""
+    return cause or ("success" if success else "failure")
 
 
 def _secs(ms: float) -> str:

@@ -406,22 +406,30 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
     arrivals = poisson_arrivals(rate, horizon, random.Random(f"breaker-timeline/{seed}/arrivals"))
     draws = random.Random(f"breaker-timeline/{seed}/calls")
     cb = CircuitBreaker(config)
+    n_buckets = max(1, math.ceil(horizon / LOAD_BUCKET_MS))
+    load = {key: [0] * n_buckets for key in ("reached", "rejected", "success", "failure")}
+    reached, rejected = load["reached"], load["rejected"]
+    outcomes, causes = Counter(), Counter()
+    # Once per request, so: helpers hoisted, expovariate inlined (the same expression, so the same
+    # draws), finished calls recorded in the loop, the load counted as the requests are made.
+    u, log, lambd = draws.random, math.log, 1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS)
+    acquire, record = cb.acquire, cb.record
+    push, pop = heapq.heappush, heapq.heappop
     requests, pending = [], []  # pending: heap of (done_ms, index, success, cause, token)
-
-    def finish_until(t):
-        while pending and pending[0][0] <= t:
-            done, i, ok, cause, token = heapq.heappop(pending)
-            cb.record(done, ok, token, cause)
-
     for i, t in enumerate(arrivals):
-        u_fail = draws.random()
-        latency = LATENCY_FLOOR_MS + draws.expovariate(1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS))
-        finish_until(t)
-        token = cb.acquire(t)
-        req = {"t_ms": _round(t), "outcome": "rejected", "state": cb.state, "latency_ms": 0,
-               "cause": None}
-        requests.append(req)
+        u_fail = u()
+        latency = LATENCY_FLOOR_MS + -log(1.0 - u()) / lambd
+        while pending and pending[0][0] <= t:
+            done, _, ok, cause, token = pop(pending)
+            record(done, ok, token, cause)
+        token = acquire(t)
+        t_ms = _round(t)
+        b = min(int(t_ms // LOAD_BUCKET_MS), n_buckets - 1)
         if token is None:
+            requests.append({"t_ms": t_ms, "outcome": "rejected", "state": cb.state, "latency_ms": 0,
+                             "cause": None})
+            rejected[b] += 1
+            outcomes["rejected"] += 1
             continue
         failing = out_start <= t < out_end and u_fail * 100 < error_pct
         if failing and failure_mode == "error":
@@ -430,21 +438,21 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
             ok, took, cause = False, timeout_ms, "timeout"
         else:
             ok, took, cause = True, latency, None
-        req.update(outcome="success" if ok else "failure", latency_ms=_round(took), cause=cause)
-        heapq.heappush(pending, (t + took, i, ok, cause, token))
-    finish_until(horizon)
+        outcome = "success" if ok else "failure"
+        requests.append({"t_ms": t_ms, "outcome": outcome, "state": cb.state,
+                         "latency_ms": _round(took), "cause": cause})
+        reached[b] += 1
+        load[outcome][b] += 1
+        outcomes[outcome] += 1
+        if cause:
+            causes[cause] += 1
+        push(pending, (t + took, i, ok, cause, token))
+    while pending and pending[0][0] <= horizon:
+        done, _, ok, cause, token = pop(pending)
+        record(done, ok, token, cause)
     cb.advance(horizon)
 
-    n_buckets = max(1, math.ceil(horizon / LOAD_BUCKET_MS))
-    load = {key: [0] * n_buckets for key in ("reached", "rejected", "success", "failure")}
-    for r in requests:
-        b = min(int(r["t_ms"] // LOAD_BUCKET_MS), n_buckets - 1)
-        load["rejected" if r["outcome"] == "rejected" else "reached"][b] += 1
-        if r["outcome"] != "rejected":
-            load[r["outcome"]][b] += 1
     intervals = cb.intervals(horizon)
-    outcomes = Counter(r["outcome"] for r in requests)
-    causes = Counter(r["cause"] for r in requests if r["cause"])
     time_in = Counter()
     for iv in intervals:
         time_in[iv["state"]] += iv["end_ms"] - iv["start_ms"]

@@ -407,11 +407,12 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
     draws = random.Random(f"breaker-timeline/{seed}/calls")
     cb = CircuitBreaker(config)
     n_buckets = max(1, math.ceil(horizon / LOAD_BUCKET_MS))
-    load = {key: [0] * n_buckets for key in ("reached", "rejected", "success", "failure")}
-    reached, rejected = load["reached"], load["rejected"]
-    outcomes, causes = Counter(), Counter()
+    rejected, success, failure = [0] * n_buckets, [0] * n_buckets, [0] * n_buckets
+    n_error = 0  # failures by error (the other failures are timeouts)
+    b, b_end = 0, LOAD_BUCKET_MS  # the load bucket of the request's (rounded) time, and its end
     # Once per request, so: helpers hoisted, expovariate inlined (the same expression, so the same
-    # draws), finished calls recorded in the loop, the load counted as the requests are made.
+    # draws), finished calls recorded in the loop, the load counted as the requests are made
+    # (requests come in time order: the bucket only moves on).
     u, log, lambd = draws.random, math.log, 1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS)
     acquire, record = cb.acquire, cb.record
     push, pop = heapq.heappush, heapq.heappop
@@ -424,12 +425,13 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
             record(done, ok, token, cause)
         token = acquire(t)
         t_ms = _round(t)
-        b = min(int(t_ms // LOAD_BUCKET_MS), n_buckets - 1)
+        while t_ms >= b_end and b < n_buckets - 1:
+            b += 1
+            b_end += LOAD_BUCKET_MS
         if token is None:
             requests.append({"t_ms": t_ms, "outcome": "rejected", "state": cb.state, "latency_ms": 0,
                              "cause": None})
             rejected[b] += 1
-            outcomes["rejected"] += 1
             continue
         failing = out_start <= t < out_end and u_fail * 100 < error_pct
         if failing and failure_mode == "error":
@@ -438,19 +440,20 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
             ok, took, cause = False, timeout_ms, "timeout"
         else:
             ok, took, cause = True, latency, None
-        outcome = "success" if ok else "failure"
-        requests.append({"t_ms": t_ms, "outcome": outcome, "state": cb.state,
+        requests.append({"t_ms": t_ms, "outcome": "success" if ok else "failure", "state": cb.state,
                          "latency_ms": _round(took), "cause": cause})
-        reached[b] += 1
-        load[outcome][b] += 1
-        outcomes[outcome] += 1
-        if cause:
-            causes[cause] += 1
+        if ok:
+            success[b] += 1
+        else:
+            failure[b] += 1
+            n_error += cause == "error"
         push(pending, (t + took, i, ok, cause, token))
     while pending and pending[0][0] <= horizon:
         done, _, ok, cause, token = pop(pending)
         record(done, ok, token, cause)
     cb.advance(horizon)
+    load = {"reached": [s + f for s, f in zip(success, failure)], "rejected": rejected,
+            "success": success, "failure": failure}
 
     intervals = cb.intervals(horizon)
     time_in = Counter()
@@ -470,11 +473,11 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
         "notes": notes,
         "totals": {
             "requests": len(requests),
-            "success": outcomes["success"],
-            "failure": outcomes["failure"],
-            "failure_error": causes["error"],
-            "failure_timeout": causes["timeout"],
-            "rejected": outcomes["rejected"],
+            "success": sum(success),
+            "failure": sum(failure),
+            "failure_error": n_error,
+            "failure_timeout": sum(failure) - n_error,
+            "rejected": sum(rejected),
             "reached_dependency": cb.admitted,
             "reached_while_open": cb.admitted_in[OPEN],
             "test_requests": cb.admitted_in[HALF_OPEN],

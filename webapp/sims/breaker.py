@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import random
 from collections import Counter, deque
@@ -410,21 +411,25 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
     rejected, success, failure = [0] * n_buckets, [0] * n_buckets, [0] * n_buckets
     n_error = 0  # failures by error (the other failures are timeouts)
     b, b_end = 0, LOAD_BUCKET_MS  # the load bucket of the request's (rounded) time, and its end
-    # Once per request, so: helpers hoisted, expovariate inlined (the same expression, so the same
-    # draws), finished calls recorded in the loop, the load counted as the requests are made
-    # (requests come in time order: the bucket only moves on).
+    # Each request's two draws, in order: whether it fails (if the dependency is failing), then
+    # its latency (expovariate inlined: the same expression, the same draws). Drawn, and the times
+    # rounded, for all requests up front: list comprehensions and map() cost less than the loop.
     u, log, lambd = draws.random, math.log, 1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS)
+    uniforms = [u() for _ in range(2 * len(arrivals))]
+    u_fails = uniforms[0::2]
+    latencies = [LATENCY_FLOOR_MS + -log(1.0 - x) / lambd for x in uniforms[1::2]]
+    arrivals_ms, latencies_ms = _round_all(arrivals), _round_all(latencies)
+    # Then once per request, so: helpers hoisted, finished calls recorded in the loop, the load
+    # counted as the requests are made (they come in time order: the bucket only moves on).
     acquire, record = cb.acquire, cb.record
     push, pop = heapq.heappush, heapq.heappop
     requests, pending = [], []  # pending: heap of (done_ms, index, success, cause, token)
     for i, t in enumerate(arrivals):
-        u_fail = u()
-        latency = LATENCY_FLOOR_MS + -log(1.0 - u()) / lambd
         while pending and pending[0][0] <= t:
             done, _, ok, cause, token = pop(pending)
             record(done, ok, token, cause)
         token = acquire(t)
-        t_ms = _round(t)
+        t_ms = arrivals_ms[i]
         while t_ms >= b_end and b < n_buckets - 1:
             b += 1
             b_end += LOAD_BUCKET_MS
@@ -433,15 +438,15 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
                              "cause": None})
             rejected[b] += 1
             continue
-        failing = out_start <= t < out_end and u_fail * 100 < error_pct
+        failing = out_start <= t < out_end and u_fails[i] * 100 < error_pct
         if failing and failure_mode == "error":
             ok, took, cause = False, ERROR_MS, "error"
-        elif failing or latency > timeout_ms:  # hangs, or merely slower than the timeout
+        elif failing or latencies[i] > timeout_ms:  # hangs, or merely slower than the timeout
             ok, took, cause = False, timeout_ms, "timeout"
         else:
-            ok, took, cause = True, latency, None
+            ok, took, cause = True, latencies[i], None
         requests.append({"t_ms": t_ms, "outcome": "success" if ok else "failure", "state": cb.state,
-                         "latency_ms": _round(took), "cause": cause})
+                         "latency_ms": latencies_ms[i] if ok else _round(took), "cause": cause})
         if ok:
             success[b] += 1
         else:
@@ -612,6 +617,14 @@ def _secs(ms: float) -> str:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _round_all(xs: list[float]) -> list:
+    """[_round(x) for x in xs] for floats, with round() called by map() in C."""
+    out = list(map(round, xs, itertools.repeat(1)))
+    for i in itertools.compress(itertools.count(), map(float.is_integer, out)):
+        out[i] = int(out[i])
+    return out
 
 
 def _round(x: float) -> float:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import random
 from collections import Counter, deque
@@ -164,6 +165,18 @@ class CircuitBreaker:
     # ---- the caller's interface --------------------------------------------------------------
     def acquire(self, t_ms: float) -> int | None:
         """Ask to make a call at t_ms. Returns a token (the epoch) or None when rejected."""
+        # The two common cases first, in short (simulations call this for every request): CLOSED
+        # admits; OPEN before its timer rejects. Both only move the clock.
+        if t_ms >= self.now:
+            if self.state == CLOSED:
+                self.now = t_ms
+                self.admitted += 1
+                self.admitted_in[CLOSED] += 1
+                return self.epoch
+            if self.state == OPEN and t_ms < self.open_until:
+                self.now = t_ms
+                self.rejected += 1
+                return None
         self._tick(t_ms)
         if self.state == OPEN and t_ms >= self.open_until:  # half_open_on="call"
             self._go(HALF_OPEN, t_ms, f"first call after {_secs(self.config.open_ms)} open")
@@ -188,17 +201,20 @@ class CircuitBreaker:
         Returns False when the result was ignored: it belongs to an earlier state (stale token) or
         arrived while OPEN from a call admitted before the trip.
         """
-        self._tick(t_ms)
+        if self.state == CLOSED and t_ms >= self.now:  # _tick, in short: no timer to fire
+            self.now = t_ms
+        else:
+            self._tick(t_ms)
         if (token is not None and token != self.epoch) or self.state == OPEN:
             self.ignored += 1
             return False
-        what = cause or ("success" if success else "failure")
         if self.state == HALF_OPEN:
-            self._record_probe(t_ms, success, what)
+            self._record_probe(t_ms, success, _what(success, cause))
         elif self.config.policy == "consecutive":
             self.consecutive = 0 if success else self.consecutive + 1
             if self.consecutive >= self.config.failure_threshold:
-                self._go(OPEN, t_ms, f"{self.consecutive} consecutive failures (last: {what})")
+                self._go(OPEN, t_ms, f"{self.consecutive} consecutive failures "
+                                     f"(last: {_what(success, cause)})")
         else:
             self._window_add(t_ms, not success)
             # Checked on failures only (Polly v8); resilience4j also checks after a success,
@@ -207,7 +223,7 @@ class CircuitBreaker:
                 pct = 100 * self.window_failures / self.window_total
                 limit = _num(self.config.rate_threshold)
                 self._go(OPEN, t_ms, f"failure rate {pct:.0f}% >= {limit}% over "
-                                     f"{self.window_total} calls (last: {what})")
+                                     f"{self.window_total} calls (last: {_what(success, cause)})")
         return True
 
     def advance(self, t_ms: float) -> None:
@@ -391,45 +407,60 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
     arrivals = poisson_arrivals(rate, horizon, random.Random(f"breaker-timeline/{seed}/arrivals"))
     draws = random.Random(f"breaker-timeline/{seed}/calls")
     cb = CircuitBreaker(config)
+    n_buckets = max(1, math.ceil(horizon / LOAD_BUCKET_MS))
+    rejected, success, failure = [0] * n_buckets, [0] * n_buckets, [0] * n_buckets
+    n_error = 0  # failures by error (the other failures are timeouts)
+    b, b_end = 0, LOAD_BUCKET_MS  # the load bucket of the request's (rounded) time, and its end
+    # Each request's two draws, in order: whether it fails (if the dependency is failing), then
+    # its latency (expovariate inlined: the same expression, the same draws). Drawn, and the times
+    # rounded, for all requests up front: list comprehensions and map() cost less than the loop.
+    u, log, lambd = draws.random, math.log, 1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS)
+    uniforms = [u() for _ in range(2 * len(arrivals))]
+    u_fails = uniforms[0::2]
+    latencies = [LATENCY_FLOOR_MS + -log(1.0 - x) / lambd for x in uniforms[1::2]]
+    arrivals_ms, latencies_ms = _round_all(arrivals), _round_all(latencies)
+    # Then once per request, so: helpers hoisted, finished calls recorded in the loop, the load
+    # counted as the requests are made (they come in time order: the bucket only moves on).
+    acquire, record = cb.acquire, cb.record
+    push, pop = heapq.heappush, heapq.heappop
     requests, pending = [], []  # pending: heap of (done_ms, index, success, cause, token)
-
-    def finish_until(t):
-        while pending and pending[0][0] <= t:
-            done, i, ok, cause, token = heapq.heappop(pending)
-            cb.record(done, ok, token, cause)
-
     for i, t in enumerate(arrivals):
-        u_fail = draws.random()
-        latency = LATENCY_FLOOR_MS + draws.expovariate(1 / (LATENCY_MEAN_MS - LATENCY_FLOOR_MS))
-        finish_until(t)
-        token = cb.acquire(t)
-        req = {"t_ms": _round(t), "outcome": "rejected", "state": cb.state, "latency_ms": 0,
-               "cause": None}
-        requests.append(req)
+        while pending and pending[0][0] <= t:
+            done, _, ok, cause, token = pop(pending)
+            record(done, ok, token, cause)
+        token = acquire(t)
+        t_ms = arrivals_ms[i]
+        while t_ms >= b_end and b < n_buckets - 1:
+            b += 1
+            b_end += LOAD_BUCKET_MS
         if token is None:
+            requests.append({"t_ms": t_ms, "outcome": "rejected", "state": cb.state, "latency_ms": 0,
+                             "cause": None})
+            rejected[b] += 1
             continue
-        failing = out_start <= t < out_end and u_fail * 100 < error_pct
+        failing = out_start <= t < out_end and u_fails[i] * 100 < error_pct
         if failing and failure_mode == "error":
             ok, took, cause = False, ERROR_MS, "error"
-        elif failing or latency > timeout_ms:  # hangs, or merely slower than the timeout
+        elif failing or latencies[i] > timeout_ms:  # hangs, or merely slower than the timeout
             ok, took, cause = False, timeout_ms, "timeout"
         else:
-            ok, took, cause = True, latency, None
-        req.update(outcome="success" if ok else "failure", latency_ms=_round(took), cause=cause)
-        heapq.heappush(pending, (t + took, i, ok, cause, token))
-    finish_until(horizon)
+            ok, took, cause = True, latencies[i], None
+        requests.append({"t_ms": t_ms, "outcome": "success" if ok else "failure", "state": cb.state,
+                         "latency_ms": latencies_ms[i] if ok else _round(took), "cause": cause})
+        if ok:
+            success[b] += 1
+        else:
+            failure[b] += 1
+            n_error += cause == "error"
+        push(pending, (t + took, i, ok, cause, token))
+    while pending and pending[0][0] <= horizon:
+        done, _, ok, cause, token = pop(pending)
+        record(done, ok, token, cause)
     cb.advance(horizon)
+    load = {"reached": [s + f for s, f in zip(success, failure)], "rejected": rejected,
+            "success": success, "failure": failure}
 
-    n_buckets = max(1, math.ceil(horizon / LOAD_BUCKET_MS))
-    load = {key: [0] * n_buckets for key in ("reached", "rejected", "success", "failure")}
-    for r in requests:
-        b = min(int(r["t_ms"] // LOAD_BUCKET_MS), n_buckets - 1)
-        load["rejected" if r["outcome"] == "rejected" else "reached"][b] += 1
-        if r["outcome"] != "rejected":
-            load[r["outcome"]][b] += 1
     intervals = cb.intervals(horizon)
-    outcomes = Counter(r["outcome"] for r in requests)
-    causes = Counter(r["cause"] for r in requests if r["cause"])
     time_in = Counter()
     for iv in intervals:
         time_in[iv["state"]] += iv["end_ms"] - iv["start_ms"]
@@ -447,11 +478,11 @@ def breaker_timeline(rate=20, duration_s=90, outage_start_s=10, outage_s=45, err
         "notes": notes,
         "totals": {
             "requests": len(requests),
-            "success": outcomes["success"],
-            "failure": outcomes["failure"],
-            "failure_error": causes["error"],
-            "failure_timeout": causes["timeout"],
-            "rejected": outcomes["rejected"],
+            "success": sum(success),
+            "failure": sum(failure),
+            "failure_error": n_error,
+            "failure_timeout": sum(failure) - n_error,
+            "rejected": sum(rejected),
             "reached_dependency": cb.admitted,
             "reached_while_open": cb.admitted_in[OPEN],
             "test_requests": cb.admitted_in[HALF_OPEN],
@@ -561,8 +592,10 @@ def _next_request(cb: CircuitBreaker, t_ms: float) -> str:
 def poisson_arrivals(rate_per_s: float, horizon_ms: float, rng: random.Random) -> list[float]:
     """Arrival times (ms) of a Poisson stream in [0, horizon_ms): exponential gaps."""
     out, t, mean_gap = [], 0.0, 1000 / rate_per_s
+    # rng.expovariate(lambd) inlined: the same expression, so the same draws.
+    u, log, lambd = rng.random, math.log, 1 / mean_gap
     while True:
-        t += rng.expovariate(1 / mean_gap)
+        t += -log(1.0 - u()) / lambd
         if t >= horizon_ms:
             return out
         out.append(t)
@@ -573,12 +606,25 @@ def config_to_dict(config: BreakerConfig) -> dict:
     return {k: (_round(v) if isinstance(v, float) else v) for k, v in asdict(config).items()}
 
 
+def _what(success: bool, cause: str | None) -> str:
+    """A result in words, for the reason of a transition."""
+    return cause or ("success" if success else "failure")
+
+
 def _secs(ms: float) -> str:
     return f"{_num(ms / 1000)} s"
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _round_all(xs: list[float]) -> list:
+    """[_round(x) for x in xs] for floats, with round() called by map() in C."""
+    out = list(map(round, xs, itertools.repeat(1)))
+    for i in itertools.compress(itertools.count(), map(float.is_integer, out)):
+        out[i] = int(out[i])
+    return out
 
 
 def _round(x: float) -> float:

@@ -50,8 +50,9 @@ def cascade(rate=20, pool=200, slow_start_s=10, slow_s=90, timeout_ms=30_000, ru
     horizon = duration_s * 1000
     slow = (slow_start_s * 1000, (slow_start_s + slow_s) * 1000)
     arrivals = poisson_arrivals(rate, horizon, random.Random(f"cascade/{seed}/arrivals"))
-    rng = random.Random(f"cascade/{seed}/latency")
-    b_latency = [rng.expovariate(1 / B_MEAN_MS) for _ in arrivals]
+    # B's latency for each request: random.expovariate(1 / B_MEAN_MS), inlined (the same draws)
+    u, log, lambd = random.Random(f"cascade/{seed}/latency").random, math.log, 1 / B_MEAN_MS
+    b_latency = [-log(1.0 - u()) / lambd for _ in arrivals]
     out = {}
     for name in RUNS:
         if name in runs:
@@ -70,8 +71,16 @@ def cascade(rate=20, pool=200, slow_start_s=10, slow_s=90, timeout_ms=30_000, ru
 
 
 def _run(arrivals, b_latency, pool, slow, timeout_ms, horizon, config) -> dict:
-    """One run. Events: arrivals (sorted) and thread releases (heap), releases first on ties."""
+    """One run. Events: arrivals (sorted) and thread releases (heap), releases first on ties.
+
+    One loop, one event per turn: integrate the busy threads up to the event's time, handle a
+    release or an arrival, then start at most one request (the queued one the release frees a
+    thread for, or the arrival). All of it is written out in the loop, with the current bucket
+    kept up to date as time moves on, rather than in helper functions that recompute it: the
+    calls cost more than the work.
+    """
     n_buckets = math.ceil(horizon / BUCKET_MS)
+    last_bucket = n_buckets - 1
     busy_area = [0.0] * n_buckets  # integral of busy threads over each bucket, in thread-ms
     busy_max = [0] * n_buckets
     queue_max = [0] * n_buckets
@@ -79,106 +88,119 @@ def _run(arrivals, b_latency, pool, slow, timeout_ms, horizon, config) -> dict:
     latencies = [[] for _ in range(n_buckets)]  # C's latency, by completion bucket
     fast_fail = [0] * n_buckets
     errors = [0] * n_buckets
-    cb = CircuitBreaker(config) if config else None
-    busy, last_t = 0, 0.0
-    queue: deque = deque()
-    releases: list = []  # (t_release, i, kind, token)
-    started_at = [0.0] * len(arrivals)  # request -> when it got a thread
     hold_sum = [0.0] * n_buckets  # thread-ms of the requests that got a thread in each bucket
-    full = {"ms": 0.0}  # time with every thread busy
-    quiet = {"ms": 0.0, "area": 0.0}  # breaker OPEN and no call to B in flight (see _littles_law)
-    b_inflight = 0
-    totals = {"requests": len(arrivals), "ok": 0, "error": 0, "fast_fail": 0, "reached_b": 0}
-    all_latencies = []
+    full_ms = 0.0  # time with every thread busy
+    quiet_ms = quiet_area = 0.0  # breaker OPEN and no call to B in flight (see _littles_law)
+    cb = CircuitBreaker(config) if config else None
+    acquire, record = (cb.acquire, cb.record) if cb else (None, None)
+    n = len(arrivals)
+    started_at = [0.0] * n  # request -> when it got a thread ...
+    started_in = [0] * n  # ... and that time's bucket
+    outcome = [None] * n  # request -> "ok", "error" or "fast_fail", decided when it starts
+    tokens = [None] * n  # request -> its breaker token
+    queue: deque = deque()
+    releases: list = []  # heap of (t_release, i): requests finish in that order
+    push, pop = heapq.heappush, heapq.heappop
+    slow_start, slow_end = slow
+    busy = b_inflight = 0
+    last_t = 0.0
+    k, k_end = 0, BUCKET_MS  # the bucket of the latest event (at most the last), and its end
+    next_arrival = 0
+    due = arrivals[0] if n else horizon  # the next arrival; after the last one, the horizon
 
-    def account(t):
-        """Integrate `busy` from last_t to t into the buckets."""
-        nonlocal last_t
-        if t > horizon:
-            t = horizon
+    while True:
+        # The next event: a release due by `due` (releases first on ties), else the next
+        # arrival, else the end.
+        if releases and releases[0][0] <= due:
+            t, i = pop(releases)
+            kind = outcome[i]
+        elif next_arrival < n:
+            t, i, kind = due, next_arrival, None
+            next_arrival += 1
+            due = arrivals[next_arrival] if next_arrival < n else horizon
+        else:
+            t, kind = horizon, "end"
+
+        # Integrate `busy` from last_t (in bucket k) to t into the buckets.
         dt = t - last_t
-        if dt <= 0:
-            return
-        # The timer may move OPEN to HALF_OPEN with no event: hence the open_until bound.
-        if cb is not None and b_inflight == 0 and cb.state == OPEN and t <= cb.open_until:
-            quiet["ms"] += dt
-            quiet["area"] += busy * dt
-        if busy >= pool:
-            full["ms"] += dt
-        if busy:
-            k = int(last_t // BUCKET_MS)
-            end = (k + 1) * BUCKET_MS
-            if t <= end:  # the usual case: most gaps are shorter than a bucket
-                busy_area[k] += busy * dt
-            else:
-                a = last_t
-                while a < t:
-                    b = t if t < end else end
-                    busy_area[k] += busy * (b - a)
-                    a, k, end = b, k + 1, end + BUCKET_MS
-        last_t = t
+        if dt > 0:
+            # The timer may move OPEN to HALF_OPEN with no event: hence the open_until bound.
+            if cb is not None and b_inflight == 0 and cb.state == OPEN and t <= cb.open_until:
+                quiet_ms += dt
+                quiet_area += busy * dt
+            if busy >= pool:
+                full_ms += dt
+            if busy:
+                if t <= k_end:  # the usual case: most gaps are shorter than a bucket
+                    busy_area[k] += busy * dt
+                else:
+                    a, kk, end = last_t, k, k_end
+                    while a < t:
+                        b = t if t < end else end
+                        busy_area[kk] += busy * (b - a)
+                        a, kk, end = b, kk + 1, end + BUCKET_MS
+            last_t = t
+            while t >= k_end and k < last_bucket:
+                k += 1
+                k_end += BUCKET_MS
 
-    def start(i, t):
-        """A thread picks up request i at t: ask the breaker, call B or fail fast."""
-        nonlocal busy, b_inflight
-        account(t)
+        if kind is None:  # an arrival: a free thread takes it, else it queues
+            if busy >= pool:
+                queue.append(i)
+                if len(queue) > queue_max[k]:
+                    queue_max[k] = len(queue)
+                continue
+        elif kind == "end":
+            break
+        else:  # a release: the request is done, and its thread takes the next queued one
+            if kind != "fast_fail":
+                b_inflight -= 1
+                if cb:
+                    ok = kind == "ok"
+                    record(t, ok, tokens[i], None if ok else "timeout")
+                if kind == "error":
+                    errors[k] += 1
+            else:
+                fast_fail[k] += 1
+            busy -= 1
+            hold_sum[started_in[i]] += t - started_at[i]
+            latencies[k].append(t - arrivals[i])
+            if not queue:
+                continue
+            i = queue.popleft()
+
+        # A thread picks up request i at t: ask the breaker, call B or fail fast.
         busy += 1
         started_at[i] = t
-        k = min(int(t // BUCKET_MS), n_buckets - 1)
-        busy_max[k] = max(busy_max[k], busy)
-        token = cb.acquire(t) if cb else 0
-        if token is None:
-            heapq.heappush(releases, (t + A_WORK_MS, i, "fast_fail", None))
-            return
+        started_in[i] = k
+        if busy > busy_max[k]:
+            busy_max[k] = busy
+        if cb:
+            token = tokens[i] = acquire(t)
+            if token is None:
+                outcome[i] = "fast_fail"
+                push(releases, (t + A_WORK_MS, i))
+                continue
         reached_b[k] += 1
-        totals["reached_b"] += 1
         b_inflight += 1
-        b_is_slow = slow[0] <= t < slow[1]
-        took = timeout_ms if b_is_slow else min(b_latency[i], timeout_ms)
-        ok = not b_is_slow and b_latency[i] <= timeout_ms
-        heapq.heappush(releases, (t + took + A_WORK_MS, i, "ok" if ok else "error", token))
-
-    def release(t, i, kind, token):
-        nonlocal busy, b_inflight
-        account(t)
-        if kind != "fast_fail":
-            b_inflight -= 1
-            if cb:
-                cb.record(t, kind == "ok", token, None if kind == "ok" else "timeout")
-        busy -= 1
-        t0 = started_at[i]
-        hold_sum[min(int(t0 // BUCKET_MS), n_buckets - 1)] += t - t0
-        k = min(int(t // BUCKET_MS), n_buckets - 1)
-        latency = t - arrivals[i]
-        latencies[k].append(latency)
-        all_latencies.append(latency)
-        totals[kind] += 1
-        if kind == "fast_fail":
-            fast_fail[k] += 1
-        elif kind == "error":
-            errors[k] += 1
-        if queue:
-            start(queue.popleft(), t)
-
-    def release_until(t):
-        while releases and releases[0][0] <= t:
-            release(*heapq.heappop(releases))
-
-    pop = heapq.heappop
-    for i, t in enumerate(arrivals):
-        while releases and releases[0][0] <= t:  # release_until(t), inlined: the hot loop
-            release(*pop(releases))
-        if busy < pool:
-            start(i, t)
+        if slow_start <= t < slow_end:  # B does not answer: the call ends at A's timeout
+            outcome[i] = "error"
+            push(releases, (t + timeout_ms + A_WORK_MS, i))
+        elif b_latency[i] <= timeout_ms:
+            outcome[i] = "ok"
+            push(releases, (t + b_latency[i] + A_WORK_MS, i))
         else:
-            account(t)
-            queue.append(i)
-            k = int(t // BUCKET_MS)
-            queue_max[k] = max(queue_max[k], len(queue))
-    release_until(horizon)
-    account(horizon)
+            outcome[i] = "error"
+            push(releases, (t + timeout_ms + A_WORK_MS, i))
     if cb:
         cb.advance(horizon)
+
+    all_latencies = [x for bucket in latencies for x in bucket]
+    n_error, n_fast_fail = sum(errors), sum(fast_fail)
+    totals = {"requests": n, "ok": len(all_latencies) - n_error - n_fast_fail, "error": n_error,
+              "fast_fail": n_fast_fail, "reached_b": sum(reached_b)}
+    full = {"ms": full_ms}
+    quiet = {"ms": quiet_ms, "area": quiet_area}
 
     series = {
         "busy_avg": [_round(a / BUCKET_MS) for a in busy_area],

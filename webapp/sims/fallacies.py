@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -34,19 +35,10 @@ def fallacy_network(loss_pct=1.0, hops=5, retries=0, seed=1) -> dict:
     """
     p = loss_pct / 100
     per_call = 1 - p ** (retries + 1)
-    rng = random.Random(f"fallacy-network-{seed}")
-    u = rng.random
-    passed = [0] * (hops + 1)  # passed[h]: requests that got through the first h calls
-    attempts = 0
-    for _ in range(NETWORK_REQUESTS):
-        for h in range(1, hops + 1):
-            for _try in range(retries + 1):
-                attempts += 1
-                if u() >= p:
-                    break
-            else:
-                break  # every attempt of this call failed: the request fails here
-            passed[h] += 1
+    ended_at, attempts = _walk_attempts(random.Random(f"fallacy-network-{seed}").random, p, hops,
+                                        retries + 1)
+    # passed[h]: requests that got through the first h calls
+    passed = list(itertools.accumulate(reversed(ended_at)))[::-1]
     # Attempts per call (a truncated geometric): 1 + p + ... + p**retries. A request pays them
     # for every call it reaches: call h is reached with probability per_call**(h-1).
     tries_per_call = sum(p ** i for i in range(retries + 1))
@@ -67,6 +59,53 @@ def fallacy_network(loss_pct=1.0, hops=5, retries=0, seed=1) -> dict:
         "attempts_formula": round(expected_attempts, 4),
         "chain": chain,
     }
+
+
+def _walk_attempts(u, p: float, hops: int, tries: int) -> tuple[list, int]:
+    """NETWORK_REQUESTS requests down a chain of `hops` calls, each call making up to `tries`
+    attempts, each attempt failing when u() < p. Returns ended_at (ended_at[h]: requests that got
+    through exactly h calls) and the attempts made.
+
+    The attempts form one stream of draws, in order: the first request's attempts at its first
+    call, then at its second call, ... Between two failed attempts every attempt succeeds and is a
+    whole call, so the walk jumps from failure to failure and does arithmetic on the successes in
+    between, instead of running the loop over requests, calls and attempts draw by draw (4x faster
+    at the default; the same draws, so the same results). No request makes more than hops x tries
+    attempts, which bounds the stream.
+    """
+    limit = NETWORK_REQUESTS * hops * tries
+    # The failed attempts' positions, drawn lazily. With p = 0 nothing fails: draw nothing.
+    failures = (i for i in range(limit) if u() < p) if p > 0 else ()
+    ended_at = [0] * (hops + 1)
+    done = 0  # requests finished
+    h = 0  # calls the current request got through
+    failed = 0  # failed attempts of its current call
+    pos = 0  # the next attempt
+    # `limit` stands for "no more failures": the last request ends before it.
+    for f in itertools.chain(failures, (limit,)):
+        run = f - pos  # attempts pos .. f - 1 succeed: each ends a call
+        if run:
+            failed = 0
+            if h + run < hops:
+                h += run
+            else:  # the current request gets through, then `whole` more, then part of one more
+                whole, rest = divmod(run - (hops - h), hops)
+                if done + 1 + whole >= NETWORK_REQUESTS:  # the last request ends in this run
+                    last = NETWORK_REQUESTS - done
+                    ended_at[hops] += last
+                    return ended_at, pos + (hops - h) + (last - 1) * hops
+                ended_at[hops] += 1 + whole
+                done += 1 + whole
+                h = rest
+        failed += 1  # attempt f fails
+        if failed == tries:  # so does the call, and the request with it
+            ended_at[h] += 1
+            done += 1
+            if done == NETWORK_REQUESTS:
+                return ended_at, f + 1
+            h = failed = 0
+        pos = f + 1
+    raise AssertionError("unreachable: every request ends within `limit` attempts")
 
 
 # ---- latency is zero ---------------------------------------------------------------------------
@@ -144,18 +183,29 @@ def fallacy_bandwidth(payload_kb=500, rate=150, link="1g", seed=1) -> dict:
     bps = LINK_BPS[link]
     service_s = payload_kb * 1000 * 8 * WIRE_OVERHEAD / bps
     rho = rate * service_s
-    rng = random.Random(f"fallacy-bandwidth-{seed}")
-    expo = rng.expovariate
-    # Lindley: the next request waits for what is left of this one's wait and transfer.
-    wait = clock = total_wait = 0.0
-    responses = []
-    for _ in range(BANDWIDTH_REQUESTS):
-        gap = expo(rate)
+    u, log, lambd = random.Random(f"fallacy-bandwidth-{seed}").random, math.log, float(rate)
+    # The gaps between arrivals: rng.expovariate(rate) inlined, the same expression and draws (a
+    # float divisor gives the same quotient as the int, without converting it every time).
+    gaps = [-log(1.0 - u()) / lambd for _ in range(BANDWIDTH_REQUESTS)]
+    # Lindley: the next request waits for what is left of this one's wait and transfer (the first
+    # one finds the link idle; its gap only moves the clock). Below saturation many requests find
+    # the link idle: only the positive waits are kept, summed and sorted (adding a zero wait to the
+    # total would change nothing).
+    wait = total_wait = 0.0
+    clock = gaps[0]
+    queued = []
+    for gap in itertools.islice(gaps, 1, None):
         clock += gap
-        wait = max(0.0, wait + service_s - gap) if responses else 0.0
-        total_wait += wait
-        responses.append(wait + service_s)
-    responses.sort()
+        wait = wait + service_s - gap
+        if wait > 0.0:
+            total_wait += wait
+            queued.append(wait)
+        else:
+            wait = 0.0
+    queued.sort()
+    # Every response time, sorted (adding service_s keeps the order).
+    responses = [service_s] * (BANDWIDTH_REQUESTS - len(queued))
+    responses += [w + service_s for w in queued]
     stable = rho < 1
     formula_wait = rho * service_s / (2 * (1 - rho)) if stable else None
     return {

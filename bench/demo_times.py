@@ -1,8 +1,10 @@
-"""Server time per demo request, p50/p95, at default and at maximum parameters.
+"""Server time per demo request, p50/p95, at default parameters, at maximum parameters, and at the
+random slider states the load benchmark sends (one or two parameters moved, a random seed).
 
 Runs the real Flask app in-process (test client, fragment requests as htmx sends them), so the
 figure is the server's own time: parse, simulate, build charts, render. Distinct seeds defeat the
-result cache, so every request is a fresh simulation.
+result cache, so every request is a fresh simulation. The mean over random states is what decides
+how many distinct states a second two cores can answer.
 
     .venv/bin/python bench/demo_times.py [--repeat 30] [--demo retry-storm]
 """
@@ -10,6 +12,7 @@ result cache, so every request is a fresh simulation.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -17,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout, whatever is installed
 
+from bench.load import slider_paths  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.demos import REGISTRY  # noqa: E402
 
@@ -36,15 +40,20 @@ def max_values(demo) -> dict:
     return values
 
 
-def measure(client, demo_id: str, query: dict, repeat: int) -> list[float]:
+def measure(client, demo_id: str, queries: list[dict]) -> list[float]:
     times = []
-    for i in range(repeat):
+    for query in queries:
         start = time.perf_counter()
-        response = client.get(f"/demos/{demo_id}", query_string={**query, "seed": 1000 + i},
-                              headers={"HX-Request": "true"})
+        response = client.get(f"/demos/{demo_id}", query_string=query, headers={"HX-Request": "true"})
         times.append((time.perf_counter() - start) * 1000)
         assert response.status_code == 200, (demo_id, query, response.status_code)
     return times
+
+
+def random_states(demo_id: str, n: int) -> list[str]:
+    """The query strings of the load benchmark's slider requests for this demo."""
+    paths = slider_paths(random.Random(f"demo-times-{demo_id}"), n * len(REGISTRY) * 3)
+    return [p.split("?", 1)[1] for p in paths if p.startswith(f"/demos/{demo_id}?")][:n]
 
 
 def percentile(times: list[float], q: float) -> float:
@@ -56,12 +65,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--demo", action="append", help="only these demos (repeatable)")
     args = parser.parse_args()
-    client = create_app().test_client()
-    print(f"{'demo':24} {'params':8} {'p50 ms':>8} {'p95 ms':>8}")
+    client = create_app({"SHARED_CACHE_ENTRIES": 0}).test_client()
+    print(f"{'demo':24} {'params':8} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}")
     for demo_id in args.demo or sorted(REGISTRY):
-        for label, query in (("default", {}), ("maximum", max_values(REGISTRY[demo_id]))):
-            times = measure(client, demo_id, query, args.repeat)
-            print(f"{demo_id:24} {label:8} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f}")
+        cases = [("default", [{"seed": 1000 + i} for i in range(args.repeat)]),
+                 ("maximum", [{**max_values(REGISTRY[demo_id]), "seed": 1000 + i} for i in range(args.repeat)]),
+                 ("random", random_states(demo_id, args.repeat))]
+        for label, queries in cases:
+            times = measure(client, demo_id, queries)
+            print(f"{demo_id:24} {label:8} {percentile(times, 50):8.1f} {percentile(times, 95):8.1f} "
+                  f"{statistics.mean(times):8.1f}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/demo_times.py
 	$(BIN)/python bench/lab.py
 
-# A room of learners against the real server (wrk, 127.0.0.1 only, about 70 s).
+# A room of learners against the real server (wrk, 127.0.0.1 only, about 100 s).
 bench-load: $(VENV)/.installed-test
 	$(BIN)/python bench/load.py
 

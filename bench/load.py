@@ -1,10 +1,14 @@
 """Load benchmark: a workshop room dragging sliders, against the server `make serve` starts.
 
-Starts gunicorn on 127.0.0.1 (the production configuration), then runs wrk twice for a bounded time:
+Starts gunicorn on 127.0.0.1 (the production configuration), then runs wrk three times, each for a
+bounded time:
   1. "sliders": every request a demo fragment with random parameter values within range (distinct
      states, so the result cache cannot answer most of them), each client pausing about --think-ms
-     between requests as a person dragging a slider does (htmx sends at most one per 150 ms);
-  2. "workshop": most requests on presets (what a room following an instructor sends), some random,
+     between requests, as if every learner dragged a slider without stopping (htmx sends a value
+     after 150 ms without movement);
+  2. "room": the same distinct states, each client pausing about 2 s, as a room exploring on its
+     own does: move a slider, read the chart, move again;
+  3. "workshop": most requests on presets (what a room following an instructor sends), some random,
      as fast as the server answers (a closed loop: this measures capacity).
 Prints requests/s, errors and latency p50/p95/p99 for each, and stops the server.
 
@@ -29,6 +33,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = 2  # wrk's own threads: one per core is plenty for it
+ROOM_THINK_MS = 2000  # a learner reading the chart before the next move
 sys.path.insert(0, str(ROOT))
 
 from bench.server import start_server  # noqa: E402
@@ -149,6 +154,7 @@ def main() -> None:
     server = start_server(args.port)
     try:
         for name, paths, think in (("sliders", slider_paths(rng, 50_000), args.think_ms),
+                                   ("room", slider_paths(rng, 50_000), ROOM_THINK_MS),
                                    ("workshop", preset_paths(rng, 50_000), 0)):
             r = run_wrk(wrk, args.port, paths, args.seconds, args.connections, think)
             print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'] + r['non2xx'])}  "

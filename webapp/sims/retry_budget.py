@@ -26,7 +26,6 @@ import math
 import random
 from bisect import bisect_right
 
-from .backoff import Backoff
 
 STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
 
@@ -68,7 +67,8 @@ class _Window:
         self.sa, self.sb = a * size, b * size
         self.sec = 0
 
-    def _advance(self, t: float) -> int:
+    def advance(self, t: float) -> int:
+        """Drop the seconds that left the window by time t; the slot of t's second."""
         sec, size = int(t), self.size
         if sec > self.sec:
             for s in range(self.sec + 1, min(sec, self.sec + size) + 1):
@@ -80,14 +80,14 @@ class _Window:
         return sec % size
 
     def add(self, t: float, a: float = 0, b: float = 0) -> None:
-        i = self._advance(t)
+        i = self.advance(t)
         self.a[i] += a
         self.b[i] += b
         self.sa += a
         self.sb += b
 
     def totals(self, t: float) -> tuple[float, float]:
-        self._advance(t)
+        self.advance(t)
         return self.sa, self.sb
 
 
@@ -96,157 +96,260 @@ def throttle_probability(requests: float, accepts: float, k: float = THROTTLE_K)
     return max(0.0, (requests - k * accepts) / (requests + 1.0))
 
 
-_ATTEMPT, _OUTCOME = 0, 1
+def _first_tries(rate: float, seed: int) -> tuple[list[float], list[int], list[int]]:
+    """The first tries every strategy shares: (send times, client, bin), in time order.
+
+    Drawn once per run of the demo rather than once per strategy; the stream is the strategies' own
+    "traffic" stream, drawn in the same order (client, then the gap to the next first try)."""
+    traffic = random.Random(f"{seed}-traffic")
+    rnd, log = traffic.random, math.log
+    times: list[float] = []
+    clients: list[int] = []
+    bins: list[int] = []
+    t = traffic.expovariate(rate)
+    while t < SIM_S:
+        times.append(t)
+        clients.append(int(rnd() * CLIENTS))  # randrange is 10x slower
+        bins.append(int(t / BIN_S))
+        t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
+    return times, clients, bins
 
 
-def _run(strategy: str, rate: float, drop: float, trigger_s: float, timeout_s: float, attempts: int,
-         window_s: int, seed: int) -> dict:
-    """One strategy on the shared traffic: per-bin counts and run totals."""
+def _run(strategy: str, first_tries: tuple, rate: float, drop: float, trigger_s: float, timeout_s: float,
+         attempts: int, window_s: int, seed: int) -> dict:
+    """One strategy on the shared first tries: per-bin counts and run totals.
+
+    Two event loops, the same model: when no client state depends on outcomes (no retries, or plain
+    retries) an attempt's outcome is known the moment it is sent, so only retries wait in the heap;
+    the cures must learn each outcome in time order, so theirs wait in the heap too.
+    """
+    times, clients, bins = first_tries
+    nbins = int(math.ceil(SIM_S / BIN_S))
+    arrived = [0] * nbins  # requests (first tries) per bin of arrival
+    for b in bins:
+        arrived[b] += 1
     # Separate random streams, so every strategy sees the very same first tries and clients, and
     # the same draws of service work as far as their histories agree.
-    traffic = random.Random(f"{seed}-traffic")
     service = random.Random(f"{seed}-service")
     local = random.Random(f"{seed}-{strategy}")
-    trigger_end = TRIGGER_AT_S + trigger_s
-    nbins = int(math.ceil(SIM_S / BIN_S))
+    server = (service.random, CAPACITY * drop, TRIGGER_AT_S + trigger_s, timeout_s)
+    retrying = strategy != "none" and attempts > 1
+    if strategy == "throttle" or (retrying and strategy != "retries"):
+        raw = _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, local.random)
+    else:  # with a single attempt, the bucket and the breaker have nothing to decide: no retries
+        raw = _stateless(attempts if retrying else 1, times, bins, nbins, server, local.random)
+        raw["first"] = list(arrived)  # every first try is sent
+    starts, finishes = raw.pop("starts"), raw.pop("finishes")
+    edges = [(i + 1) * BIN_S for i in range(nbins)]
+    raw["queue"] = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
+    raw["arrived"] = arrived
+    raw["requests"] = len(times)
+    raw["sent"] = n_sent = len(starts)
+    raw["retries"] = n_sent - sum(raw["first"])
+    raw["mean_response_s"] = raw.pop("sojourn") / n_sent if n_sent else 0.0
+    return raw
+
+
+# The two loops below are the hot path (~20,000 attempts a run at the defaults): globals and
+# attribute lookups are hoisted into locals, random.expovariate and the full-jitter sleep are
+# inlined with the very same draws, and nothing is allocated per attempt but the heap entries.
+# Full jitter: uniform(0, v) is v x random(), the same draws as Backoff.sleep (tested).
+
+def _stateless(attempts, times, bins, nbins, server, local_random) -> dict:
+    """No retries, or plain retries: nothing a client does depends on earlier outcomes."""
+    retried = [0] * nbins  # retries sent to the server, per bin of sending
+    good = [0] * nbins  # answers within the timeout, per bin of completion
+    wasted = [0] * nbins  # completions whose client had already given up
+    succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
+    ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    log, push, pop = math.log, heapq.heappush, heapq.heappop
+    service_random, slow_mu, trigger_end, timeout_s = server
+    capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
+    starts: list[float] = []  # server arrival times (sorted: handled in time order)
+    finishes: list[float] = []  # completion times (sorted too: FIFO)
+    starts_append, finishes_append = starts.append, finishes.append
+    heap: list = []  # retries waiting: (when, seq, bin of the request's first try, attempt number)
+    seq = i = 0
+    next_first = times[0] if times else math.inf
+    free_at = 0.0  # when the server finishes the work queued so far
+    sojourn = 0.0  # total time attempts spent at the server (queue + service)
+    n_success = n_wasted = 0
+
+    while True:
+        if heap and heap[0][0] < next_first:  # a first try goes before a retry at the same time
+            t, _, b0, n = pop(heap)
+            b = int(t / bin_s)
+            if b < nbins:
+                retried[b] += 1
+        elif next_first < SIM_S:
+            t, b0, n = next_first, bins[i], 1
+            i += 1
+            next_first = times[i] if i < len(times) else math.inf
+        else:
+            break
+        # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+        start = t if t > free_at else free_at
+        mu = slow_mu if trigger_at <= start < trigger_end else capacity
+        finish = free_at = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu)
+        sojourn += finish - t
+        starts_append(t)
+        finishes_append(finish)
+        fb = int(finish / bin_s)
+        if finish - t <= timeout_s:
+            if fb < nbins:
+                good[fb] += 1
+            n_success += 1
+            succeeded[b0] += 1
+            continue
+        n_wasted += 1
+        if fb < nbins:
+            wasted[fb] += 1
+        if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
+            seq += 1
+            push(heap, (t + timeout_s + ceilings[n - 1] * local_random() / 1000.0, seq, b0, n + 1))
+
+    return {"retried": retried, "suppressed": [0] * nbins, "good": good,
+            "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,
+            "successes": n_success, "wasted_total": n_wasted, "suppressed_total": 0, "sojourn": sojourn}
+
+
+def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, local_random) -> dict:
+    """The cures: bucket, throttle and breaker clients change their state as outcomes arrive."""
     first = [0] * nbins  # first tries sent to the server, per bin of sending
     retried = [0] * nbins  # retries sent to the server
     suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
     good = [0] * nbins  # answers within the timeout, per bin of completion
     wasted = [0] * nbins  # completions whose client had already given up
-    arrived = [0] * nbins  # requests (first tries) per bin of arrival
-    succeeded = [0] * nbins  # of those, how many eventually succeeded (by any attempt)
-
-    stateful = strategy in ("bucket", "throttle", "breaker")
+    succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
+    times, clients, bins = first_tries
     is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
-    retrying = strategy != "none" and attempts > 1
     tokens = [BUCKET_CAPACITY] * CLIENTS
     # The clients have been running before t = 0 against a healthy server: their windows start
     # full of successes (a cold throttle would reject the second request, at 1/(1+1) = 50 %).
     per_client = rate / CLIENTS
-    windows = [_Window(window_s, per_client, per_client if strategy == "throttle" else 0)
-               for _ in range(CLIENTS)]
-    # Full and equal jitter have no memory, so one Backoff serves every request; decorrelated
-    # jitter remembers its last sleep, so it would need one per request.
-    shared_backoff = None if BACKOFF_JITTER == "decorrelated" else \
-        Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
-    backoffs: dict[int, Backoff] = {}  # request -> its own backoff (decorrelated jitter only)
-    # Full jitter inlined (the hot path: ~17,000 retries at the defaults): uniform(0, v) is v x random(),
-    # with the same draws from the same stream as Backoff.sleep, so the results are identical.
-    full_jitter = BACKOFF_JITTER == "full"
+    windows = [_Window(window_s, per_client, per_client if is_throttle else 0) for _ in range(CLIENTS)]
+    # Events come in time order, so every window is moved on to the current second as soon as an
+    # event reaches it (not just the client's own): the loop then counts into the current slot
+    # directly. A window skipped forward only subtracts empty slots, so the sums are the same.
+    next_sec = 0.0 if is_throttle or is_breaker else math.inf
+    slot = 0
     ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    local_random, log = local.random, math.log
-    traffic_random, service_random = traffic.random, service.random
-    request_bin: list[int] = []  # request -> bin of its first try
-
-    free_at = 0.0  # when the server finishes the work queued so far
+    log, push, pop = math.log, heapq.heappush, heapq.heappop
+    service_random, slow_mu, trigger_end, timeout_s = server
+    capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
+    starts_append, finishes_append = starts.append, finishes.append
+    # Waiting events: (when, seq, bin of the request's first try, client, attempt number, outcome),
+    # the outcome None for a retry still to be sent, True or False for an outcome to learn.
     heap: list = []
-    seq = 0
-    next_first = traffic.expovariate(rate)
-    n_success = n_retries = n_sent = n_wasted = n_suppressed = 0
+    seq = i = 0
+    next_first = times[0] if times else math.inf
+    free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    push, pop = heapq.heappush, heapq.heappop
+    n_success = n_wasted = n_suppressed = 0
 
     while True:
-        if next_first < SIM_S and (not heap or next_first <= heap[0][0]):
-            t, kind, n, ok = next_first, _ATTEMPT, 1, None
-            req, client = len(request_bin), int(traffic.random() * CLIENTS)  # randrange is 10x slower
-            request_bin.append(int(t / BIN_S))
-            arrived[request_bin[req]] += 1
-            next_first = t + -log(1.0 - traffic_random()) / rate  # traffic.expovariate(rate), inlined
-        elif heap:
-            t, _, kind, req, client, n, ok = pop(heap)
+        if heap and heap[0][0] < next_first:  # a first try goes before an event at the same time
+            t, _, b0, client, n, ok = pop(heap)
+            if t >= next_sec:
+                for window in windows:
+                    slot = window.advance(t)
+                next_sec = int(t) + 1
+            if ok is not None:
+                # ---- the client learns the outcome of attempt n of its request at time t ----
+                if ok:
+                    n_success += 1
+                    succeeded[b0] += 1
+                    if is_bucket:
+                        tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
+                    elif is_throttle:  # an accept
+                        window = windows[client]
+                        window.b[slot] += 1
+                        window.sb += 1
+                    elif is_breaker:  # one more attempt in the window, not failed
+                        window = windows[client]
+                        window.a[slot] += 1
+                        window.sa += 1
+                    continue
+                if is_breaker:  # one more attempt in the window, failed
+                    window = windows[client]
+                    window.a[slot] += 1
+                    window.b[slot] += 1
+                    window.sa += 1
+                    window.sb += 1
+                if n >= attempts:
+                    continue
+                if is_bucket:
+                    allowed = tokens[client] >= 1.0
+                    if allowed:
+                        tokens[client] -= 1.0
+                elif is_breaker:
+                    total, failed = window.sa, window.sb
+                    allowed = total < BREAKER_MIN_SAMPLES or failed <= BREAKER_MAX_FAILURE * total
+                else:
+                    allowed = True
+                if not allowed:
+                    n_suppressed += 1
+                    b = int(t / bin_s)
+                    if b < nbins:
+                        suppressed[b] += 1
+                    continue
+                # sleep(0) is the first retry's wait (base): 100, 200, 400 ms ceilings, as in the seed.
+                seq += 1
+                push(heap, (t + ceilings[n - 1] * local_random() / 1000.0, seq, b0, client, n + 1, None))
+                continue
+            b = int(t / bin_s)  # a retry, sent now
+        elif next_first < SIM_S:
+            t, b, client, n = next_first, bins[i], clients[i], 1
+            b0 = b
+            i += 1
+            next_first = times[i] if i < len(times) else math.inf
+            if t >= next_sec:
+                for window in windows:
+                    slot = window.advance(t)
+                next_sec = int(t) + 1
         else:
             break
 
-        if kind == _ATTEMPT:
-            b = int(t / BIN_S)
-            if is_throttle:
-                window = windows[client]
-                requests, accepts = window.totals(t)
-                window.add(t, a=1)
-                if local.random() < throttle_probability(requests, accepts):
-                    n_suppressed += 1
-                    if b < nbins:
-                        suppressed[b] += 1
-                    backoffs.pop(req, None)
-                    continue  # failed fast on the client; not retried
-            # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
-            start = t if t > free_at else free_at
-            mu = CAPACITY * drop if TRIGGER_AT_S <= start < trigger_end else CAPACITY
-            finish = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu), inlined
-            free_at = finish
-            sojourn += finish - t
-            starts.append(t)
-            finishes.append(finish)
-            n_sent += 1
-            if n > 1:
-                n_retries += 1
-            if b < nbins:
-                (first if n == 1 else retried)[b] += 1
-            ok = finish - t <= timeout_s
-            fb = int(finish / BIN_S)
-            if not ok:
-                n_wasted += 1
-            if fb < nbins:
-                (good if ok else wasted)[fb] += 1
-            when = finish if ok else t + timeout_s
-            if stateful:  # the client's state must change when it learns the outcome, in order
-                seq += 1
-                push(heap, (when, seq, _OUTCOME, req, client, n, ok))
-                continue
-            t = when  # stateless clients: nothing else depends on the order, go on at once
-
-        # ---- the client learns the outcome of attempt n of request `req` at time t ----
-        if is_throttle and ok:
-            windows[client].add(t, b=1)
-        elif is_breaker:
-            windows[client].add(t, a=1, b=0 if ok else 1)
-        if ok:
-            n_success += 1
-            succeeded[request_bin[req]] += 1
-            backoffs.pop(req, None)
-            if is_bucket:
-                tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
-            continue
-        if not retrying or n >= attempts:
-            backoffs.pop(req, None)
-            continue
-        allowed = True
-        if is_bucket:
-            allowed = tokens[client] >= 1.0
-            if allowed:
-                tokens[client] -= 1.0
-        elif is_breaker:
-            total, failed = windows[client].totals(t)
-            allowed = total < BREAKER_MIN_SAMPLES or failed <= BREAKER_MAX_FAILURE * total
-        if not allowed:
-            n_suppressed += 1
-            b = int(t / BIN_S)
-            if b < nbins:
-                suppressed[b] += 1
-            backoffs.pop(req, None)
-            continue
-        # sleep(0) is the first retry's wait (base): 100, 200, 400 ms ceilings, as in the seed.
-        if full_jitter:
-            pause = ceilings[n - 1] * local_random()
-        else:
-            backoff = shared_backoff or backoffs.get(req)
-            if backoff is None:
-                backoff = backoffs[req] = Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
-            pause = backoff.sleep(n - 1)
+        # ---- attempt n of a request, at time t ----
+        if is_throttle:
+            window = windows[client]
+            requests, accepts = window.sa, window.sb
+            window.a[slot] += 1
+            window.sa += 1
+            if local_random() < throttle_probability(requests, accepts):
+                n_suppressed += 1
+                if b < nbins:
+                    suppressed[b] += 1
+                continue  # failed fast on the client; not retried
+        if n == 1:
+            first[b] += 1
+        elif b < nbins:
+            retried[b] += 1
+        # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+        start = t if t > free_at else free_at
+        mu = slow_mu if trigger_at <= start < trigger_end else capacity
+        finish = free_at = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu)
+        sojourn += finish - t
+        starts_append(t)
+        finishes_append(finish)
+        fb = int(finish / bin_s)
         seq += 1
-        push(heap, (t + pause / 1000.0, seq, _ATTEMPT, req, client, n + 1, None))
+        if finish - t <= timeout_s:
+            if fb < nbins:
+                good[fb] += 1
+            push(heap, (finish, seq, b0, client, n, True))
+        else:
+            n_wasted += 1
+            if fb < nbins:
+                wasted[fb] += 1
+            push(heap, (t + timeout_s, seq, b0, client, n, False))
 
-    edges = [(i + 1) * BIN_S for i in range(nbins)]
-    queue = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
     return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
-            "wasted": wasted, "arrived": arrived, "succeeded": succeeded, "queue": queue,
-            "requests": len(request_bin), "successes": n_success, "sent": n_sent,
-            "retries": n_retries, "wasted_total": n_wasted, "suppressed_total": n_suppressed,
-            "mean_response_s": sojourn / n_sent if n_sent else 0.0}
+            "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,
+            "successes": n_success, "wasted_total": n_wasted, "suppressed_total": n_suppressed,
+            "sojourn": sojourn}
 
 
 def _sustained(healthy: list[bool], first_bin: int) -> float | None:
@@ -322,8 +425,9 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms)
     out = {}
     demand = None
+    first_tries = _first_tries(rate, seed)
     for name in strategies:
-        raw = _run(name, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+        raw = _run(name, first_tries, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
         demand = raw["arrived"]
         recovered, server_ok = _recovery(raw, trigger_end)
         offered = [f + r for f, r in zip(raw["first"], raw["retried"])]

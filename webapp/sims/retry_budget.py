@@ -96,101 +96,124 @@ def throttle_probability(requests: float, accepts: float, k: float = THROTTLE_K)
     return max(0.0, (requests - k * accepts) / (requests + 1.0))
 
 
-def _first_tries(rate: float, seed: int) -> tuple[list[float], list[int], list[int]]:
-    """The first tries every strategy shares: (send times, client, bin), in time order.
+class _Draws:
+    """What every strategy shares, drawn once per demo run rather than once per strategy.
 
-    Drawn once per run of the demo rather than once per strategy; the stream is the strategies' own
-    "traffic" stream, drawn in the same order (client, then the gap to the next first try)."""
-    traffic = random.Random(f"{seed}-traffic")
-    rnd, log = traffic.random, math.log
-    times: list[float] = []
-    clients: list[int] = []
-    bins: list[int] = []
-    t = traffic.expovariate(rate)
-    while t < SIM_S:
-        times.append(t)
-        clients.append(int(rnd() * CLIENTS))  # randrange is 10x slower
-        bins.append(int(t / BIN_S))
-        t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
-    return times, clients, bins
+    The first tries (send times, clients, bins, in time order) come from the "traffic" stream in the
+    order the strategies would draw them (client, then the gap to the next first try). `work[k]` is
+    the service work of the k-th attempt sent to the server, in units of the healthy service time:
+    service.expovariate(mu) is -log(1 - random()) / mu, so the k-th attempt takes work[k] / mu in
+    every strategy. It is drawn in chunks as far as the busiest strategy reaches: `more(k)`.
+    """
+
+    CHUNK = 4096
+
+    def __init__(self, rate: float, seed: int):
+        traffic = random.Random(f"{seed}-traffic")
+        rnd, log = traffic.random, math.log
+        self.times: list[float] = []
+        self.clients: list[int] = []
+        self.bins: list[int] = []
+        t = traffic.expovariate(rate)
+        while t < SIM_S:
+            self.times.append(t)
+            self.clients.append(int(rnd() * CLIENTS))  # randrange is 10x slower
+            self.bins.append(int(t / BIN_S))
+            t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
+        self.work: list[float] = []
+        self._service = random.Random(f"{seed}-service").random
+
+    def more(self, k: int) -> float:
+        """Draw the next chunk of service work; work[k]."""
+        rnd, log = self._service, math.log
+        self.work.extend([-log(1.0 - rnd()) for _ in range(self.CHUNK)])
+        return self.work[k]
 
 
-def _run(strategy: str, first_tries: tuple, rate: float, drop: float, trigger_s: float, timeout_s: float,
+def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: float, timeout_s: float,
          attempts: int, window_s: int, seed: int) -> dict:
-    """One strategy on the shared first tries: per-bin counts and run totals.
+    """One strategy on the shared first tries and service work: per-bin counts and run totals.
 
     Two event loops, the same model: when no client state depends on outcomes (no retries, or plain
     retries) an attempt's outcome is known the moment it is sent, so only retries wait in the heap;
     the cures must learn each outcome in time order, so theirs wait in the heap too.
     """
-    times, clients, bins = first_tries
     nbins = int(math.ceil(SIM_S / BIN_S))
     arrived = [0] * nbins  # requests (first tries) per bin of arrival
-    for b in bins:
+    for b in draws.bins:
         arrived[b] += 1
-    # Separate random streams, so every strategy sees the very same first tries and clients, and
-    # the same draws of service work as far as their histories agree.
-    service = random.Random(f"{seed}-service")
+    # Each strategy has its own stream for its own decisions (backoff, throttling), so every
+    # strategy sees the very same first tries and clients, and the same service work for the k-th
+    # attempt sent, as far as their histories agree.
     local = random.Random(f"{seed}-{strategy}")
-    server = (service.random, CAPACITY * drop, TRIGGER_AT_S + trigger_s, timeout_s)
+    server = (CAPACITY * drop, TRIGGER_AT_S + trigger_s, timeout_s)
     retrying = strategy != "none" and attempts > 1
     if strategy == "throttle" or (retrying and strategy != "retries"):
-        raw = _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, local.random)
+        raw = _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local.random)
     else:  # with a single attempt, the bucket and the breaker have nothing to decide: no retries
-        raw = _stateless(attempts if retrying else 1, times, bins, nbins, server, local.random)
+        raw = _stateless(attempts if retrying else 1, draws, nbins, server, local.random)
         raw["first"] = list(arrived)  # every first try is sent
     starts, finishes = raw.pop("starts"), raw.pop("finishes")
     edges = [(i + 1) * BIN_S for i in range(nbins)]
     raw["queue"] = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
     raw["arrived"] = arrived
-    raw["requests"] = len(times)
-    raw["sent"] = n_sent = len(starts)
+    raw["requests"] = len(draws.times)
+    raw["sent"] = n_sent = len(finishes)
     raw["retries"] = n_sent - sum(raw["first"])
+    raw["wasted_total"] = n_sent - raw["successes"]  # every attempt sent is answered in time or wasted
     raw["mean_response_s"] = raw.pop("sojourn") / n_sent if n_sent else 0.0
     return raw
 
 
 # The two loops below are the hot path (~20,000 attempts a run at the defaults): globals and
-# attribute lookups are hoisted into locals, random.expovariate and the full-jitter sleep are
-# inlined with the very same draws, and nothing is allocated per attempt but the heap entries.
+# attribute lookups are hoisted into locals, the full-jitter sleep is inlined with the very same
+# draws, and nothing is allocated per attempt but the heap entries. Sentinels at infinity end the
+# first tries and sit at the bottom of the heap, so neither needs an emptiness test.
 # Full jitter: uniform(0, v) is v x random(), the same draws as Backoff.sleep (tested).
 
-def _stateless(attempts, times, bins, nbins, server, local_random) -> dict:
+def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     """No retries, or plain retries: nothing a client does depends on earlier outcomes."""
     retried = [0] * nbins  # retries sent to the server, per bin of sending
     good = [0] * nbins  # answers within the timeout, per bin of completion
     wasted = [0] * nbins  # completions whose client had already given up
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
-    ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    log, push, pop = math.log, heapq.heappush, heapq.heappop
-    service_random, slow_mu, trigger_end, timeout_s = server
+    # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
+    ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    push, pop, inf = heapq.heappush, heapq.heappop, math.inf
+    slow_mu, trigger_end, timeout_s = server
     capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
+    work, more = draws.work, draws.more
+    times, bins = draws.times + [inf], draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
     starts_append, finishes_append = starts.append, finishes.append
-    heap: list = []  # retries waiting: (when, seq, bin of the request's first try, attempt number)
-    seq = i = 0
-    next_first = times[0] if times else math.inf
+    heap: list = [(inf, 0, 0, 0)]  # retries waiting: (when, seq, bin of the request's first try, attempt)
+    seq = i = k = 0  # k: attempts sent so far
+    next_first = times[0]
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    n_success = n_wasted = 0
+    n_success = 0
 
     while True:
-        if heap and heap[0][0] < next_first:  # a first try goes before a retry at the same time
+        if heap[0][0] < next_first:  # a first try goes before a retry at the same time
             t, _, b0, n = pop(heap)
             b = int(t / bin_s)
             if b < nbins:
                 retried[b] += 1
-        elif next_first < SIM_S:
+        elif next_first < inf:
             t, b0, n = next_first, bins[i], 1
             i += 1
-            next_first = times[i] if i < len(times) else math.inf
+            next_first = times[i]
         else:
             break
         # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
         start = t if t > free_at else free_at
-        mu = slow_mu if trigger_at <= start < trigger_end else capacity
-        finish = free_at = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu)
+        try:
+            w = work[k]
+        except IndexError:
+            w = more(k)
+        k += 1
+        finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
         sojourn += finish - t
         starts_append(t)
         finishes_append(finish)
@@ -200,20 +223,19 @@ def _stateless(attempts, times, bins, nbins, server, local_random) -> dict:
                 good[fb] += 1
             n_success += 1
             succeeded[b0] += 1
-            continue
-        n_wasted += 1
-        if fb < nbins:
-            wasted[fb] += 1
-        if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
-            seq += 1
-            push(heap, (t + timeout_s + ceilings[n - 1] * local_random() / 1000.0, seq, b0, n + 1))
+        else:
+            if fb < nbins:
+                wasted[fb] += 1
+            if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
+                seq += 1
+                push(heap, (t + timeout_s + ceiling[n] * local_random() / 1000.0, seq, b0, n + 1))
 
-    return {"retried": retried, "suppressed": [0] * nbins, "good": good,
-            "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,
-            "successes": n_success, "wasted_total": n_wasted, "suppressed_total": 0, "sojourn": sojourn}
+    return {"retried": retried, "suppressed": [0] * nbins, "good": good, "wasted": wasted,
+            "succeeded": succeeded, "starts": starts, "finishes": finishes, "successes": n_success,
+            "suppressed_total": 0, "sojourn": sojourn}
 
 
-def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, local_random) -> dict:
+def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_random) -> dict:
     """The cures: bucket, throttle and breaker clients change their state as outcomes arrive."""
     first = [0] * nbins  # first tries sent to the server, per bin of sending
     retried = [0] * nbins  # retries sent to the server
@@ -221,7 +243,6 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
     good = [0] * nbins  # answers within the timeout, per bin of completion
     wasted = [0] * nbins  # completions whose client had already given up
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
-    times, clients, bins = first_tries
     is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
     tokens = [BUCKET_CAPACITY] * CLIENTS
     # The clients have been running before t = 0 against a healthy server: their windows start
@@ -233,24 +254,27 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
     # directly. A window skipped forward only subtracts empty slots, so the sums are the same.
     next_sec = 0.0 if is_throttle or is_breaker else math.inf
     slot = 0
-    ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    log, push, pop = math.log, heapq.heappush, heapq.heappop
-    service_random, slow_mu, trigger_end, timeout_s = server
+    # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
+    ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    push, pop, inf = heapq.heappush, heapq.heappop, math.inf
+    slow_mu, trigger_end, timeout_s = server
     capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
+    work, more = draws.work, draws.more
+    times, clients, bins = draws.times + [inf], draws.clients, draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
     starts_append, finishes_append = starts.append, finishes.append
     # Waiting events: (when, seq, bin of the request's first try, client, attempt number, outcome),
     # the outcome None for a retry still to be sent, True or False for an outcome to learn.
-    heap: list = []
-    seq = i = 0
-    next_first = times[0] if times else math.inf
+    heap: list = [(inf, 0, 0, 0, 0, None)]
+    seq = i = k = 0  # k: attempts sent so far
+    next_first = times[0]
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    n_success = n_wasted = n_suppressed = 0
+    n_success = n_suppressed = 0
 
     while True:
-        if heap and heap[0][0] < next_first:  # a first try goes before an event at the same time
+        if heap[0][0] < next_first:  # a first try goes before an event at the same time
             t, _, b0, client, n, ok = pop(heap)
             if t >= next_sec:
                 for window in windows:
@@ -267,7 +291,7 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
                         window = windows[client]
                         window.b[slot] += 1
                         window.sb += 1
-                    elif is_breaker:  # one more attempt in the window, not failed
+                    else:  # the breaker: one more attempt in the window, not failed
                         window = windows[client]
                         window.a[slot] += 1
                         window.sa += 1
@@ -295,16 +319,15 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
                     if b < nbins:
                         suppressed[b] += 1
                     continue
-                # sleep(0) is the first retry's wait (base): 100, 200, 400 ms ceilings, as in the seed.
                 seq += 1
-                push(heap, (t + ceilings[n - 1] * local_random() / 1000.0, seq, b0, client, n + 1, None))
+                push(heap, (t + ceiling[n] * local_random() / 1000.0, seq, b0, client, n + 1, None))
                 continue
             b = int(t / bin_s)  # a retry, sent now
-        elif next_first < SIM_S:
+        elif next_first < inf:
             t, b, client, n = next_first, bins[i], clients[i], 1
             b0 = b
             i += 1
-            next_first = times[i] if i < len(times) else math.inf
+            next_first = times[i]
             if t >= next_sec:
                 for window in windows:
                     slot = window.advance(t)
@@ -329,8 +352,12 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
             retried[b] += 1
         # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
         start = t if t > free_at else free_at
-        mu = slow_mu if trigger_at <= start < trigger_end else capacity
-        finish = free_at = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu)
+        try:
+            w = work[k]
+        except IndexError:
+            w = more(k)
+        k += 1
+        finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
         sojourn += finish - t
         starts_append(t)
         finishes_append(finish)
@@ -341,15 +368,13 @@ def _stateful(strategy, rate, window_s, attempts, first_tries, nbins, server, lo
                 good[fb] += 1
             push(heap, (finish, seq, b0, client, n, True))
         else:
-            n_wasted += 1
             if fb < nbins:
                 wasted[fb] += 1
             push(heap, (t + timeout_s, seq, b0, client, n, False))
 
     return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
             "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,
-            "successes": n_success, "wasted_total": n_wasted, "suppressed_total": n_suppressed,
-            "sojourn": sojourn}
+            "successes": n_success, "suppressed_total": n_suppressed, "sojourn": sojourn}
 
 
 def _sustained(healthy: list[bool], first_bin: int) -> float | None:
@@ -425,9 +450,9 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms)
     out = {}
     demand = None
-    first_tries = _first_tries(rate, seed)
+    draws = _Draws(rate, seed)
     for name in strategies:
-        raw = _run(name, first_tries, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+        raw = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
         demand = raw["arrived"]
         recovered, server_ok = _recovery(raw, trigger_end)
         offered = [f + r for f, r in zip(raw["first"], raw["retried"])]

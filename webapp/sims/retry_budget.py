@@ -25,6 +25,8 @@ import heapq
 import math
 import random
 from bisect import bisect_right
+from collections import defaultdict
+from operator import itemgetter
 
 
 STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
@@ -122,6 +124,16 @@ class _Draws:
             t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
         self.work: list[float] = []
         self._service = random.Random(f"{seed}-service").random
+        self._slabs: dict[float, dict] = {}
+
+    def first_slabs(self, width: float) -> dict[int, list[tuple[float, int, int]]]:
+        """The first tries as (time, bin, attempt 1), by slab int(time / width); kept for reuse."""
+        if width not in self._slabs:
+            slabs = self._slabs[width] = defaultdict(list)
+            for t, b in zip(self.times, self.bins):
+                slabs[int(t / width)].append((t, b, 1))
+            slabs.default_factory = None
+        return self._slabs[width]
 
     def more(self, k: int) -> float:
         """Draw the next chunk of service work; work[k]."""
@@ -179,56 +191,67 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
     # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
     ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    push, pop, inf = heapq.heappush, heapq.heappop, math.inf
     slow_mu, trigger_end, timeout_s = server
     capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
     work, more = draws.work, draws.more
-    times, bins = draws.times + [inf], draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
     starts_append, finishes_append = starts.append, finishes.append
-    heap: list = [(inf, 0, 0, 0)]  # retries waiting: (when, seq, bin of the request's first try, attempt)
-    seq = i = k = 0  # k: attempts sent so far
-    next_first = times[0]
+    # Attempts run in time order, in slabs of half a timeout rather than through a heap (a heap of
+    # tuples costs more than the rest of an attempt). A retry comes at least a timeout after the
+    # attempt that failed, so by the time the loop reaches a slab nothing more can land in it: its
+    # first tries and retries are sorted by time, stably, which puts first tries before retries at
+    # the same time and retries in the order they were scheduled, just as a heap keyed on
+    # (time, sequence number) would.
+    width = timeout_s / 2
+    firsts = draws.first_slabs(width)  # slab -> [(time, bin, attempt 1)] of its first tries
+    waiting = defaultdict(list)  # slab -> [(time, bin of the request's first try, attempt)] of retries
+    by_time = itemgetter(0)
+    last = max(firsts, default=-1)
+    slab = k = 0  # k: attempts sent so far
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
     n_success = 0
 
-    while True:
-        if heap[0][0] < next_first:  # a first try goes before a retry at the same time
-            t, _, b0, n = pop(heap)
-            b = int(t / bin_s)
-            if b < nbins:
-                retried[b] += 1
-        elif next_first < inf:
-            t, b0, n = next_first, bins[i], 1
-            i += 1
-            next_first = times[i]
-        else:
-            break
-        # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
-        start = t if t > free_at else free_at
-        try:
-            w = work[k]
-        except IndexError:
-            w = more(k)
-        k += 1
-        finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
-        sojourn += finish - t
-        starts_append(t)
-        finishes_append(finish)
-        fb = int(finish / bin_s)
-        if finish - t <= timeout_s:
-            if fb < nbins:
-                good[fb] += 1
-            n_success += 1
-            succeeded[b0] += 1
-        else:
-            if fb < nbins:
-                wasted[fb] += 1
-            if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
-                seq += 1
-                push(heap, (t + timeout_s + ceiling[n] * local_random() / 1000.0, seq, b0, n + 1))
+    while slab <= last or waiting:
+        events = firsts.get(slab)
+        retries = waiting.pop(slab, None)
+        slab += 1
+        if retries:
+            if events:
+                retries = events + retries
+            retries.sort(key=by_time)
+            events = retries
+        elif not events:
+            continue
+        for t, b0, n in events:
+            if n > 1:
+                b = int(t / bin_s)
+                if b < nbins:
+                    retried[b] += 1
+            # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+            start = t if t > free_at else free_at
+            try:
+                w = work[k]
+            except IndexError:
+                w = more(k)
+            k += 1
+            finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
+            sojourn += finish - t
+            starts_append(t)
+            finishes_append(finish)
+            fb = int(finish / bin_s)
+            if finish - t <= timeout_s:
+                if fb < nbins:
+                    good[fb] += 1
+                n_success += 1
+                succeeded[b0] += 1
+            else:
+                if fb < nbins:
+                    wasted[fb] += 1
+                if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
+                    when = t + timeout_s + ceiling[n] * local_random() / 1000.0
+                    waiting[int(when / width)].append((when, b0, n + 1))
 
     return {"retried": retried, "suppressed": [0] * nbins, "good": good, "wasted": wasted,
             "succeeded": succeeded, "starts": starts, "finishes": finishes, "successes": n_success,

@@ -25,7 +25,7 @@ import heapq
 import math
 import random
 from bisect import bisect_right
-from collections import defaultdict
+from collections import defaultdict, deque
 from operator import itemgetter
 
 
@@ -287,9 +287,16 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
     starts_append, finishes_append = starts.append, finishes.append
-    # Waiting events: (when, seq, bin of the request's first try, client, attempt number, outcome),
-    # the outcome None for a retry still to be sent, True or False for an outcome to learn.
-    heap: list = [(inf, 0, 0, 0, 0, None)]
+    # Waiting events, each (time, seq, bin of the request's first try, client, attempt number).
+    # Answers come in the order the FIFO server completes them and give-ups a fixed timeout after
+    # their attempts, so both queues are in time order already; only retries, after random pauses,
+    # need a heap. The next event is the smallest (time, seq) of the three heads: the order one
+    # heap of everything would give, without paying a heap of tuples for every outcome.
+    answers: deque = deque()
+    give_ups: deque = deque()
+    nothing = (inf, 0, 0, 0, 0)  # the head of an empty queue
+    answer = give_up = nothing
+    retries: list = [nothing]
     seq = i = k = 0  # k: attempts sent so far
     next_first = times[0]
     free_at = 0.0  # when the server finishes the work queued so far
@@ -297,28 +304,45 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     n_success = n_suppressed = 0
 
     while True:
-        if heap[0][0] < next_first:  # a first try goes before an event at the same time
-            t, _, b0, client, n, ok = pop(heap)
+        head = answer if answer < give_up else give_up
+        if retries[0] < head:
+            head = retries[0]
+        if next_first <= head[0]:  # a first try goes before an event at the same time
+            if next_first == inf:
+                break
+            t, b, client, n = next_first, bins[i], clients[i], 1
+            b0 = b
+            i += 1
+            next_first = times[i]
             if t >= next_sec:
                 for window in windows:
                     slot = window.advance(t)
                 next_sec = int(t) + 1
-            if ok is not None:
-                # ---- the client learns the outcome of attempt n of its request at time t ----
-                if ok:
-                    n_success += 1
-                    succeeded[b0] += 1
-                    if is_bucket:
-                        tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
-                    elif is_throttle:  # an accept
-                        window = windows[client]
-                        window.b[slot] += 1
-                        window.sb += 1
-                    else:  # the breaker: one more attempt in the window, not failed
-                        window = windows[client]
-                        window.a[slot] += 1
-                        window.sa += 1
-                    continue
+        else:
+            t, _, b0, client, n = head
+            if t >= next_sec:
+                for window in windows:
+                    slot = window.advance(t)
+                next_sec = int(t) + 1
+            if head is answer:  # ---- the client learns that attempt n succeeded ----
+                answers.popleft()
+                answer = answers[0] if answers else nothing
+                n_success += 1
+                succeeded[b0] += 1
+                if is_bucket:
+                    tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
+                elif is_throttle:  # an accept
+                    window = windows[client]
+                    window.b[slot] += 1
+                    window.sb += 1
+                else:  # the breaker: one more attempt in the window, not failed
+                    window = windows[client]
+                    window.a[slot] += 1
+                    window.sa += 1
+                continue
+            if head is give_up:  # ---- the client gives up on attempt n ----
+                give_ups.popleft()
+                give_up = give_ups[0] if give_ups else nothing
                 if is_breaker:  # one more attempt in the window, failed
                     window = windows[client]
                     window.a[slot] += 1
@@ -343,20 +367,10 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
                         suppressed[b] += 1
                     continue
                 seq += 1
-                push(heap, (t + ceiling[n] * local_random() / 1000.0, seq, b0, client, n + 1, None))
+                push(retries, (t + ceiling[n] * local_random() / 1000.0, seq, b0, client, n + 1))
                 continue
-            b = int(t / bin_s)  # a retry, sent now
-        elif next_first < inf:
-            t, b, client, n = next_first, bins[i], clients[i], 1
-            b0 = b
-            i += 1
-            next_first = times[i]
-            if t >= next_sec:
-                for window in windows:
-                    slot = window.advance(t)
-                next_sec = int(t) + 1
-        else:
-            break
+            pop(retries)  # ---- a retry, sent now ----
+            b = int(t / bin_s)
 
         # ---- attempt n of a request, at time t ----
         if is_throttle:
@@ -389,11 +403,17 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
         if finish - t <= timeout_s:
             if fb < nbins:
                 good[fb] += 1
-            push(heap, (finish, seq, b0, client, n, True))
+            event = (finish, seq, b0, client, n)
+            if answer is nothing:
+                answer = event
+            answers.append(event)
         else:
             if fb < nbins:
                 wasted[fb] += 1
-            push(heap, (t + timeout_s, seq, b0, client, n, False))
+            event = (t + timeout_s, seq, b0, client, n)
+            if give_up is nothing:
+                give_up = event
+            give_ups.append(event)
 
     return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
             "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,

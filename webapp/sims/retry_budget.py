@@ -116,24 +116,18 @@ class _Draws:
         self.times: list[float] = []
         self.clients: list[int] = []
         self.bins: list[int] = []
+        self.attempts: list[tuple[float, int, int]] = []  # (time, bin, attempt number 1)
+        times, clients, bins, attempts = self.times.append, self.clients.append, self.bins.append, self.attempts.append
         t = traffic.expovariate(rate)
         while t < SIM_S:
-            self.times.append(t)
-            self.clients.append(int(rnd() * CLIENTS))  # randrange is 10x slower
-            self.bins.append(int(t / BIN_S))
+            b = int(t / BIN_S)
+            times(t)
+            clients(int(rnd() * CLIENTS))  # randrange is 10x slower
+            bins(b)
+            attempts((t, b, 1))
             t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
         self.work: list[float] = []
         self._service = random.Random(f"{seed}-service").random
-        self._slabs: dict[float, dict] = {}
-
-    def first_slabs(self, width: float) -> dict[int, list[tuple[float, int, int]]]:
-        """The first tries as (time, bin, attempt 1), by slab int(time / width); kept for reuse."""
-        if width not in self._slabs:
-            slabs = self._slabs[width] = defaultdict(list)
-            for t, b in zip(self.times, self.bins):
-                slabs[int(t / width)].append((t, b, 1))
-            slabs.default_factory = None
-        return self._slabs[width]
 
     def more(self, k: int) -> float:
         """Draw the next chunk of service work; work[k]."""
@@ -197,33 +191,33 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
     starts_append, finishes_append = starts.append, finishes.append
-    # Attempts run in time order, in slabs of half a timeout rather than through a heap (a heap of
-    # tuples costs more than the rest of an attempt). A retry comes at least a timeout after the
-    # attempt that failed, so by the time the loop reaches a slab nothing more can land in it: its
-    # first tries and retries are sorted by time, stably, which puts first tries before retries at
-    # the same time and retries in the order they were scheduled, just as a heap keyed on
-    # (time, sequence number) would.
-    width = timeout_s / 2
-    firsts = draws.first_slabs(width)  # slab -> [(time, bin, attempt 1)] of its first tries
+    # Attempts run in time order, slab by slab (slab int(time / width), width half a timeout)
+    # rather than through a heap (a heap of tuples costs more than the rest of an attempt). A retry
+    # comes at least a timeout after the attempt that failed, so by the time the loop reaches a
+    # slab nothing more can land in it: its first tries and retries are sorted by time, stably,
+    # which puts first tries before retries at the same time and retries in the order they were
+    # scheduled, just as a heap keyed on (time, sequence number) would.
+    width = timeout_s / 2 if attempts > 1 else math.inf  # without retries, one slab holds all
+    times, firsts = draws.times, draws.attempts
+    n_first = len(times)
     waiting = defaultdict(list)  # slab -> [(time, bin of the request's first try, attempt)] of retries
     by_time = itemgetter(0)
-    last = max(firsts, default=-1)
-    slab = k = 0  # k: attempts sent so far
+    lo = slab = k = 0  # lo: first tries sent so far; k: attempts sent so far
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
     n_success = 0
 
-    while slab <= last or waiting:
-        events = firsts.get(slab)
+    while lo < n_first or waiting:
+        hi, edge = lo, slab + 1
+        while hi < n_first and times[hi] / width < edge:  # the first tries of this slab
+            hi += 1
+        events = firsts[lo:hi]
+        lo = hi
         retries = waiting.pop(slab, None)
-        slab += 1
+        slab = edge
         if retries:
-            if events:
-                retries = events + retries
-            retries.sort(key=by_time)
-            events = retries
-        elif not events:
-            continue
+            events += retries
+            events.sort(key=by_time)
         for t, b0, n in events:
             if n > 1:
                 b = int(t / bin_s)

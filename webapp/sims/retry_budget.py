@@ -275,7 +275,7 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
     push, pop, inf = heapq.heappush, heapq.heappop, math.inf
     slow_mu, trigger_end, timeout_s = server
-    capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
+    capacity, trigger_at, bin_s, k_accepts = CAPACITY, TRIGGER_AT_S, BIN_S, THROTTLE_K
     work, more = draws.work, draws.more
     times, clients, bins = draws.times + [inf], draws.clients, draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
@@ -324,7 +324,8 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
                 n_success += 1
                 succeeded[b0] += 1
                 if is_bucket:
-                    tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
+                    if tokens[client] < BUCKET_CAPACITY:  # a full bucket stays full
+                        tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
                 elif is_throttle:  # an accept
                     window = windows[client]
                     window.b[slot] += 1
@@ -372,7 +373,9 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
             requests, accepts = window.sa, window.sb
             window.a[slot] += 1
             window.sa += 1
-            if local_random() < throttle_probability(requests, accepts):
+            # Drawn for every attempt; below K x accepts the probability is 0 and the call is moot.
+            u = local_random()
+            if requests > k_accepts * accepts and u < throttle_probability(requests, accepts):
                 n_suppressed += 1
                 if b < nbins:
                     suppressed[b] += 1

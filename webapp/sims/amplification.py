@@ -120,6 +120,11 @@ class _Chain:
         self.work = 0  # calls made by layer 1 (the cost of the simulation)
         self.retries = [0] * (layers + 1)
         self.calls = [0] * (layers + 1)
+        # Fixed for the run, per layer (index = layer): attempts allowed, and whether a budget pays
+        # for the retries (the hot recursion looks these up rather than working them out per call).
+        self.limits = [0] + [self.limit(layer) for layer in range(1, layers + 1)]
+        self.budgeted = [policy in ("bucket", "ratio") and limit > 1 for limit in self.limits]
+        self.per_request = policy == "ratio"  # the ratio budget earns per request, the bucket per success
         # ln p for the geometric shortcut at the bottom; None when p is 0 or 1.
         self.log_p = math.log(p) if 0.0 < p < 1.0 else None
 
@@ -133,14 +138,22 @@ class _Chain:
     def call(self, layer: int) -> bool:
         """One call into `layer` (which then calls layer - 1, or the dependency). True on success."""
         self.calls[layer] += 1
-        limit = self.limit(layer)
-        budget = self.policy in ("bucket", "ratio") and limit > 1
+        limit, budget = self.limits[layer], self.budgeted[layer]
         if layer == 1:
             self.work += 1
             if not budget:
-                return self._bottom_unbudgeted(limit)
+                # Attempts until the first success, capped: a truncated geometric, drawn in O(1).
+                if self.log_p is None:
+                    n, ok = (limit, False) if self.p >= 1.0 else (1, True)
+                else:
+                    # Failures before the first success ~ Geometric: floor(ln U / ln p), U in (0, 1].
+                    failures = int(math.log(1.0 - self.rng.random()) / self.log_p)
+                    n, ok = (failures + 1, True) if failures < limit else (limit, False)
+                self.bottom += n
+                self.retries[1] += n - 1
+                return ok
         tokens = self.tokens
-        if budget and self.policy == "ratio":
+        if budget and self.per_request:
             tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
         for k in range(limit):
             if k:  # a retry: budgets must pay for it
@@ -155,36 +168,49 @@ class _Chain:
             else:
                 ok = self.call(layer - 1)
             if ok:
-                if budget and self.policy == "bucket":
+                if budget and not self.per_request:
                     tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
                 return True
         return False
 
-    def _bottom_unbudgeted(self, limit: int) -> bool:
-        """Attempts until the first success, capped: a truncated geometric, drawn in O(1)."""
-        if self.p >= 1.0:
-            n, ok = limit, False
-        elif self.p <= 0.0:
-            n, ok = 1, True
-        else:
-            # Failures before the first success ~ Geometric: floor(ln U / ln p).
-            u = 1.0 - self.rng.random()  # in (0, 1]
-            failures = int(math.log(u) / self.log_p)
-            n, ok = (failures + 1, True) if failures < limit else (limit, False)
-        self.bottom += n
-        self.retries[1] += n - 1
-        return ok
+    def same_every_time(self) -> tuple[int, int]:
+        """One request, counted rather than replayed, when every request makes the very same calls:
+        p is 0 or 1 (nothing is random) and no layer keeps a budget. Returns (ok, bottom attempts)
+        and adds the request to the counters."""
+        ok = self.p <= 0.0  # then every first attempt succeeds; else every attempt fails
+        calls = 1  # calls into the current layer per request, from the top down
+        for layer in range(self.layers, 0, -1):
+            made = 1 if ok else self.limits[layer]  # attempts this layer makes per call
+            self.calls[layer] += calls
+            self.retries[layer] += calls * (made - 1)
+            if layer == 1:
+                self.work += calls
+            calls *= made
+        self.bottom += calls
+        return ok, calls
 
 
 def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Random) -> dict:
     chain = _Chain(policy, layers, attempts, p, rng)
     requests = successes = 0
     total_sq = 0.0
-    while requests < SIM_REQUESTS and (requests == 0 or chain.work < SIM_WORK_CAP):
-        before = chain.bottom
-        successes += chain.call(layers)
-        requests += 1
-        total_sq += (chain.bottom - before) ** 2
+    if chain.log_p is None and not any(chain.budgeted):
+        # Every request is the same (up to attempts**layers calls each): count it once, then
+        # repeat it as often as the loop below would have run it, until the work cap.
+        ok, n = chain.same_every_time()
+        requests = min(SIM_REQUESTS, -(-SIM_WORK_CAP // chain.work))
+        for counters in (chain.calls, chain.retries):
+            counters[:] = [c * requests for c in counters]
+        chain.bottom *= requests
+        successes = ok * requests
+        for _ in range(requests):  # the same float sum as the loop's
+            total_sq += n ** 2
+    else:
+        while requests < SIM_REQUESTS and (requests == 0 or chain.work < SIM_WORK_CAP):
+            before = chain.bottom
+            successes += chain.call(layers)
+            requests += 1
+            total_sq += (chain.bottom - before) ** 2
     mean = chain.bottom / requests
     var = max(0.0, total_sq / requests - mean * mean)
     calls, retries = sum(chain.calls[1:]), sum(chain.retries[1:])

@@ -32,7 +32,8 @@ BUDGET_CAPACITY = 10.0
 
 # Monte-Carlo size: this many requests at the top, unless the work cap stops the run first.
 SIM_REQUESTS = 1000
-# Work cap: calls made by the lowest layer, summed over the run (each costs O(1) or O(attempts)).
+# Work cap: calls into the lowest layer (chain.calls[1]), summed over the run (each costs O(1) or
+# O(attempts)).
 # The worst single request (6 layers, 10 attempts, p = 1) alone makes 10**5 of them.
 SIM_WORK_CAP = 60_000
 
@@ -117,7 +118,6 @@ class _Chain:
         self.policy, self.layers, self.attempts, self.p, self.rng = policy, layers, attempts, p, rng
         self.tokens = [BUDGET_CAPACITY] * (layers + 1)  # index = layer
         self.bottom = 0  # attempts that reached the dependency
-        self.work = 0  # calls made by layer 1 (the cost of the simulation)
         self.retries = [0] * (layers + 1)
         self.calls = [0] * (layers + 1)
         # Fixed for the run, per layer (index = layer): attempts allowed, and whether a budget pays
@@ -137,22 +137,21 @@ class _Chain:
 
     def call(self, layer: int) -> bool:
         """One call into `layer` (which then calls layer - 1, or the dependency). True on success."""
-        self.calls[layer] += 1
+        calls = self.calls
+        # A layer that makes a single attempt (so without a budget) passes the call straight down.
+        while layer > 1 and self.limits[layer] == 1:
+            calls[layer] += 1
+            layer -= 1
+        calls[layer] += 1
         limit, budget = self.limits[layer], self.budgeted[layer]
-        if layer == 1:
-            self.work += 1
-            if not budget:
-                # Attempts until the first success, capped: a truncated geometric, drawn in O(1).
-                if self.log_p is None:
-                    n, ok = (limit, False) if self.p >= 1.0 else (1, True)
-                else:
-                    # Failures before the first success ~ Geometric: floor(ln U / ln p), U in (0, 1].
-                    failures = int(math.log(1.0 - self.rng.random()) / self.log_p)
-                    n, ok = (failures + 1, True) if failures < limit else (limit, False)
-                self.bottom += n
-                self.retries[1] += n - 1
-                return ok
-        tokens = self.tokens
+        if layer == 1 and not budget:
+            return self._bottom(limit)
+        tokens, retries = self.tokens, self.retries
+        # Layer 2's calls into a layer 1 without a budget are most of the work (every layer
+        # retrying at a high failure rate): those are drawn here, without a call per attempt.
+        geometric = layer == 2 and not self.budgeted[1] and self.log_p is not None
+        if geometric:
+            rnd, log_p, below = self.rng.random, self.log_p, self.limits[1]
         if budget and self.per_request:
             tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
         for k in range(limit):
@@ -161,10 +160,16 @@ class _Chain:
                     if tokens[layer] < 1.0:
                         return False
                     tokens[layer] -= 1.0
-                self.retries[layer] += 1
+                retries[layer] += 1
             if layer == 1:
                 self.bottom += 1
                 ok = self.rng.random() >= self.p
+            elif geometric:  # self.call(1), inlined
+                calls[1] += 1
+                failures = int(math.log(1.0 - rnd()) / log_p)
+                n, ok = (failures + 1, True) if failures < below else (below, False)
+                self.bottom += n
+                retries[1] += n - 1
             else:
                 ok = self.call(layer - 1)
             if ok:
@@ -172,6 +177,18 @@ class _Chain:
                     tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
                 return True
         return False
+
+    def _bottom(self, limit: int) -> bool:
+        """Layer 1 without a budget: attempts until the first success, capped, drawn in O(1)."""
+        if self.log_p is None:
+            n, ok = (limit, False) if self.p >= 1.0 else (1, True)
+        else:
+            # Failures before the first success ~ Geometric: floor(ln U / ln p), U in (0, 1].
+            failures = int(math.log(1.0 - self.rng.random()) / self.log_p)
+            n, ok = (failures + 1, True) if failures < limit else (limit, False)
+        self.bottom += n
+        self.retries[1] += n - 1
+        return ok
 
     def same_every_time(self) -> tuple[int, int]:
         """One request, counted rather than replayed, when every request makes the very same calls:
@@ -183,8 +200,6 @@ class _Chain:
             made = 1 if ok else self.limits[layer]  # attempts this layer makes per call
             self.calls[layer] += calls
             self.retries[layer] += calls * (made - 1)
-            if layer == 1:
-                self.work += calls
             calls *= made
         self.bottom += calls
         return ok, calls
@@ -198,7 +213,7 @@ def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Rand
         # Every request is the same (up to attempts**layers calls each): count it once, then
         # repeat it as often as the loop below would have run it, until the work cap.
         ok, n = chain.same_every_time()
-        requests = min(SIM_REQUESTS, -(-SIM_WORK_CAP // chain.work))
+        requests = min(SIM_REQUESTS, -(-SIM_WORK_CAP // chain.calls[1]))
         for counters in (chain.calls, chain.retries):
             counters[:] = [c * requests for c in counters]
         chain.bottom *= requests
@@ -206,7 +221,7 @@ def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Rand
         for _ in range(requests):  # the same float sum as the loop's
             total_sq += n ** 2
     else:
-        while requests < SIM_REQUESTS and (requests == 0 or chain.work < SIM_WORK_CAP):
+        while requests < SIM_REQUESTS and (requests == 0 or chain.calls[1] < SIM_WORK_CAP):
             before = chain.bottom
             successes += chain.call(layers)
             requests += 1

@@ -127,6 +127,10 @@ class _Chain:
         self.per_request = policy == "ratio"  # the ratio budget earns per request, the bucket per success
         # ln p for the geometric shortcut at the bottom; None when p is 0 or 1.
         self.log_p = math.log(p) if 0.0 < p < 1.0 else None
+        # Layer 2's calls into a layer 1 without a budget are most of the work (every layer retrying
+        # at a high failure rate): layer 2 draws those itself, without a call per attempt.
+        self.draws_below = [layer == 2 and not self.budgeted[1] and self.log_p is not None
+                            for layer in range(layers + 1)]
 
     def limit(self, layer: int) -> int:
         if self.policy in ("every_layer", "bucket", "ratio"):
@@ -147,13 +151,12 @@ class _Chain:
         if layer == 1 and not budget:
             return self._bottom(limit)
         tokens, retries = self.tokens, self.retries
-        # Layer 2's calls into a layer 1 without a budget are most of the work (every layer
-        # retrying at a high failure rate): those are drawn here, without a call per attempt.
-        geometric = layer == 2 and not self.budgeted[1] and self.log_p is not None
+        geometric = self.draws_below[layer]
         if geometric:
             rnd, log_p, below = self.rng.random, self.log_p, self.limits[1]
         if budget and self.per_request:
-            tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
+            earned = tokens[layer] + BUDGET_DEPOSIT
+            tokens[layer] = earned if earned < BUDGET_CAPACITY else BUDGET_CAPACITY  # min(), inlined
         for k in range(limit):
             if k:  # a retry: budgets must pay for it
                 if budget:
@@ -174,7 +177,8 @@ class _Chain:
                 ok = self.call(layer - 1)
             if ok:
                 if budget and not self.per_request:
-                    tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
+                    earned = tokens[layer] + BUDGET_DEPOSIT
+                    tokens[layer] = earned if earned < BUDGET_CAPACITY else BUDGET_CAPACITY
                 return True
         return False
 
@@ -190,10 +194,9 @@ class _Chain:
         self.retries[1] += n - 1
         return ok
 
-    def same_every_time(self) -> tuple[int, int]:
-        """One request, counted rather than replayed, when every request makes the very same calls:
-        p is 0 or 1 (nothing is random) and no layer keeps a budget. Returns (ok, bottom attempts)
-        and adds the request to the counters."""
+    def same_every_time(self) -> bool:
+        """One request without budgets and without randomness (p is 0 or 1), counted layer by
+        layer rather than replayed: every call into a layer then goes the same way."""
         ok = self.p <= 0.0  # then every first attempt succeeds; else every attempt fails
         calls = 1  # calls into the current layer per request, from the top down
         for layer in range(self.layers, 0, -1):
@@ -202,30 +205,38 @@ class _Chain:
             self.retries[layer] += calls * (made - 1)
             calls *= made
         self.bottom += calls
-        return ok, calls
+        return ok
 
 
 def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Random) -> dict:
     chain = _Chain(policy, layers, attempts, p, rng)
+    # Without randomness (p = 0 or 1) a request that leaves every bucket as it found it is repeated
+    # exactly by every later request: the loop then counts it for all of them at once. Without
+    # budgets that is every request, each counted rather than replayed (up to attempts**layers calls).
+    certain = chain.log_p is None
+    counted = certain and not any(chain.budgeted)
     requests = successes = 0
     total_sq = 0.0
-    if chain.log_p is None and not any(chain.budgeted):
-        # Every request is the same (up to attempts**layers calls each): count it once, then
-        # repeat it as often as the loop below would have run it, until the work cap.
-        ok, n = chain.same_every_time()
-        requests = min(SIM_REQUESTS, -(-SIM_WORK_CAP // chain.calls[1]))
-        for counters in (chain.calls, chain.retries):
-            counters[:] = [c * requests for c in counters]
-        chain.bottom *= requests
-        successes = ok * requests
-        for _ in range(requests):  # the same float sum as the loop's
-            total_sq += n ** 2
-    else:
-        while requests < SIM_REQUESTS and (requests == 0 or chain.calls[1] < SIM_WORK_CAP):
-            before = chain.bottom
-            successes += chain.call(layers)
-            requests += 1
-            total_sq += (chain.bottom - before) ** 2
+    while requests < SIM_REQUESTS and (requests == 0 or chain.calls[1] < SIM_WORK_CAP):
+        before = chain.bottom
+        if certain:
+            tokens, calls, retries = chain.tokens[:], chain.calls[:], chain.retries[:]
+        ok = chain.same_every_time() if counted else chain.call(layers)
+        successes += ok
+        requests += 1
+        n = chain.bottom - before
+        total_sq += n ** 2
+        if certain and chain.tokens == tokens:
+            work = chain.calls[1] - calls[1]
+            more = min(SIM_REQUESTS - requests, max(0, -(-(SIM_WORK_CAP - chain.calls[1]) // work)))
+            chain.calls[:] = [c + more * (c - c0) for c, c0 in zip(chain.calls, calls)]
+            chain.retries[:] = [r + more * (r - r0) for r, r0 in zip(chain.retries, retries)]
+            chain.bottom += more * n
+            successes += more * ok
+            requests += more
+            for _ in range(more):  # the same float sum as the loop's
+                total_sq += n ** 2
+            break
     mean = chain.bottom / requests
     var = max(0.0, total_sq / requests - mean * mean)
     calls, retries = sum(chain.calls[1:]), sum(chain.retries[1:])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from operator import itemgetter
 
@@ -159,16 +159,30 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
     else:  # with a single attempt, the bucket and the breaker have nothing to decide: no retries
         raw = _stateless(attempts if retrying else 1, draws, nbins, server, local.random)
         raw["first"] = list(arrived)  # every first try is sent
-    starts, finishes = raw.pop("starts"), raw.pop("finishes")
+    # The loops record when attempts were sent and answered, in time order; counting those per
+    # bin here is cheaper than counting every attempt into its bin as it happens.
+    starts, finishes, answered = raw.pop("starts"), raw.pop("finishes"), raw.pop("answered")
+    sent, completed, good = _per_bin(starts, nbins), _per_bin(finishes, nbins), _per_bin(answered, nbins)
+    raw["retried"] = [s - f for s, f in zip(sent, raw["first"])]
+    raw["good"] = good
+    raw["wasted"] = [c - g for c, g in zip(completed, good)]  # completions nobody waited for
     edges = [(i + 1) * BIN_S for i in range(nbins)]
     raw["queue"] = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
     raw["arrived"] = arrived
     raw["requests"] = len(draws.times)
     raw["sent"] = n_sent = len(finishes)
     raw["retries"] = n_sent - sum(raw["first"])
-    raw["wasted_total"] = n_sent - raw["successes"]  # every attempt sent is answered in time or wasted
+    raw["successes"] = len(answered)
+    raw["wasted_total"] = n_sent - len(answered)  # every attempt sent is answered in time or wasted
     raw["mean_response_s"] = raw.pop("sojourn") / n_sent if n_sent else 0.0
     return raw
+
+
+def _per_bin(times: list[float], nbins: int) -> list[int]:
+    """How many of the sorted `times` fall in each bin int(t / BIN_S), by bisection at the bins'
+    ends (the very bins of int(t / BIN_S) while BIN_S is a power of two, as 1 s is)."""
+    ends = [bisect_left(times, (b + 1) * BIN_S) for b in range(nbins)]
+    return [end - start for start, end in zip([0] + ends, ends)]
 
 
 # The two loops below are the hot path (~20,000 attempts a run at the defaults): globals and
@@ -179,18 +193,16 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
 
 def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     """No retries, or plain retries: nothing a client does depends on earlier outcomes."""
-    retried = [0] * nbins  # retries sent to the server, per bin of sending
-    good = [0] * nbins  # answers within the timeout, per bin of completion
-    wasted = [0] * nbins  # completions whose client had already given up
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
     # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
     ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
     slow_mu, trigger_end, timeout_s = server
-    capacity, trigger_at, bin_s = CAPACITY, TRIGGER_AT_S, BIN_S
+    capacity, trigger_at = CAPACITY, TRIGGER_AT_S
     work, more = draws.work, draws.more
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
-    starts_append, finishes_append = starts.append, finishes.append
+    answered: list[float] = []  # completion times of the answers in time
+    starts_append, finishes_append, answered_append = starts.append, finishes.append, answered.append
     # Attempts run in time order, slab by slab (slab int(time / width), width half a timeout)
     # rather than through a heap (a heap of tuples costs more than the rest of an attempt). A retry
     # comes at least a timeout after the attempt that failed, so by the time the loop reaches a
@@ -205,7 +217,6 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     lo = slab = k = 0  # lo: first tries sent so far; k: attempts sent so far
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    n_success = 0
 
     while lo < n_first or waiting:
         hi, edge = lo, slab + 1
@@ -219,10 +230,6 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
             events += retries
             events.sort(key=by_time)
         for t, b0, n in events:
-            if n > 1:
-                b = int(t / bin_s)
-                if b < nbins:
-                    retried[b] += 1
             # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
             start = t if t > free_at else free_at
             try:
@@ -234,31 +241,21 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
             sojourn += finish - t
             starts_append(t)
             finishes_append(finish)
-            fb = int(finish / bin_s)
             if finish - t <= timeout_s:
-                if fb < nbins:
-                    good[fb] += 1
-                n_success += 1
+                answered_append(finish)
                 succeeded[b0] += 1
-            else:
-                if fb < nbins:
-                    wasted[fb] += 1
-                if n < attempts:  # the client gives up at t + timeout, sleeps, and retries
-                    when = t + timeout_s + ceiling[n] * local_random() / 1000.0
-                    waiting[int(when / width)].append((when, b0, n + 1))
+            elif n < attempts:  # the client gives up at t + timeout, sleeps, and retries
+                when = t + timeout_s + ceiling[n] * local_random() / 1000.0
+                waiting[int(when / width)].append((when, b0, n + 1))
 
-    return {"retried": retried, "suppressed": [0] * nbins, "good": good, "wasted": wasted,
-            "succeeded": succeeded, "starts": starts, "finishes": finishes, "successes": n_success,
-            "suppressed_total": 0, "sojourn": sojourn}
+    return {"suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts, "finishes": finishes,
+            "answered": answered, "suppressed_total": 0, "sojourn": sojourn}
 
 
 def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_random) -> dict:
     """The cures: bucket, throttle and breaker clients change their state as outcomes arrive."""
     first = [0] * nbins  # first tries sent to the server, per bin of sending
-    retried = [0] * nbins  # retries sent to the server
     suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
-    good = [0] * nbins  # answers within the timeout, per bin of completion
-    wasted = [0] * nbins  # completions whose client had already given up
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
     is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
     tokens = [BUCKET_CAPACITY] * CLIENTS
@@ -280,6 +277,7 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     times, clients, bins = draws.times + [inf], draws.clients, draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
+    answered: list[float] = []  # completion times of the answers in time
     starts_append, finishes_append = starts.append, finishes.append
     # Waiting events, each (time, seq, bin of the request's first try, client, attempt number).
     # Answers come in the order the FIFO server completes them and give-ups a fixed timeout after
@@ -295,7 +293,7 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     next_first = times[0]
     free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    n_success = n_suppressed = 0
+    n_suppressed = 0
 
     while True:
         head = answer if answer < give_up else give_up
@@ -304,8 +302,7 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
         if next_first <= head[0]:  # a first try goes before an event at the same time
             if next_first == inf:
                 break
-            t, b, client, n = next_first, bins[i], clients[i], 1
-            b0 = b
+            t, b0, client, n = next_first, bins[i], clients[i], 1
             i += 1
             next_first = times[i]
             if t >= next_sec:
@@ -321,7 +318,6 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
             if head is answer:  # ---- the client learns that attempt n succeeded ----
                 answers.popleft()
                 answer = answers[0] if answers else nothing
-                n_success += 1
                 succeeded[b0] += 1
                 if is_bucket:
                     if tokens[client] < BUCKET_CAPACITY:  # a full bucket stays full
@@ -365,7 +361,6 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
                 push(retries, (t + ceiling[n] * local_random() / 1000.0, seq, b0, client, n + 1))
                 continue
             pop(retries)  # ---- a retry, sent now ----
-            b = int(t / bin_s)
 
         # ---- attempt n of a request, at time t ----
         if is_throttle:
@@ -377,13 +372,12 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
             u = local_random()
             if requests > k_accepts * accepts and u < throttle_probability(requests, accepts):
                 n_suppressed += 1
+                b = int(t / bin_s)
                 if b < nbins:
                     suppressed[b] += 1
                 continue  # failed fast on the client; not retried
         if n == 1:
-            first[b] += 1
-        elif b < nbins:
-            retried[b] += 1
+            first[b0] += 1
         # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
         start = t if t > free_at else free_at
         try:
@@ -395,26 +389,22 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
         sojourn += finish - t
         starts_append(t)
         finishes_append(finish)
-        fb = int(finish / bin_s)
         seq += 1
         if finish - t <= timeout_s:
-            if fb < nbins:
-                good[fb] += 1
+            answered.append(finish)
             event = (finish, seq, b0, client, n)
             if answer is nothing:
                 answer = event
             answers.append(event)
         else:
-            if fb < nbins:
-                wasted[fb] += 1
             event = (t + timeout_s, seq, b0, client, n)
             if give_up is nothing:
                 give_up = event
             give_ups.append(event)
 
-    return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
-            "wasted": wasted, "succeeded": succeeded, "starts": starts, "finishes": finishes,
-            "successes": n_success, "suppressed_total": n_suppressed, "sojourn": sojourn}
+    return {"first": first, "suppressed": suppressed, "succeeded": succeeded, "starts": starts,
+            "finishes": finishes, "answered": answered, "suppressed_total": n_suppressed,
+            "sojourn": sojourn}
 
 
 def _sustained(healthy: list[bool], first_bin: int) -> float | None:

@@ -158,7 +158,7 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
         raw = _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local.random)
     else:  # with a single attempt, the bucket and the breaker have nothing to decide: no retries
         raw = _stateless(attempts if retrying else 1, draws, nbins, server, local.random)
-        raw["first"] = list(arrived)  # every first try is sent
+    raw["first"] = [a - h for a, h in zip(arrived, raw.pop("held_back"))]  # first tries sent
     # The loops record when attempts were sent and answered, in time order; counting those per
     # bin here is cheaper than counting every attempt into its bin as it happens.
     starts, finishes, answered = raw.pop("starts"), raw.pop("finishes"), raw.pop("answered")
@@ -238,23 +238,24 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
                 w = more(k)
             k += 1
             finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
-            sojourn += finish - t
+            stay = finish - t
+            sojourn += stay
             starts_append(t)
             finishes_append(finish)
-            if finish - t <= timeout_s:
+            if stay <= timeout_s:
                 answered_append(finish)
                 succeeded[b0] += 1
             elif n < attempts:  # the client gives up at t + timeout, sleeps, and retries
                 when = t + timeout_s + ceiling[n] * local_random() / 1000.0
                 waiting[int(when / width)].append((when, b0, n + 1))
 
-    return {"suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts, "finishes": finishes,
+    return {"held_back": [0] * nbins, "suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts, "finishes": finishes,
             "answered": answered, "suppressed_total": 0, "sojourn": sojourn}
 
 
 def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_random) -> dict:
     """The cures: bucket, throttle and breaker clients change their state as outcomes arrive."""
-    first = [0] * nbins  # first tries sent to the server, per bin of sending
+    held_back = [0] * nbins  # first tries the throttle did not send, per bin
     suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
     is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
@@ -375,9 +376,9 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
                 b = int(t / bin_s)
                 if b < nbins:
                     suppressed[b] += 1
+                if n == 1:
+                    held_back[b] += 1
                 continue  # failed fast on the client; not retried
-        if n == 1:
-            first[b0] += 1
         # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
         start = t if t > free_at else free_at
         try:
@@ -386,11 +387,12 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
             w = more(k)
         k += 1
         finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
-        sojourn += finish - t
+        stay = finish - t
+        sojourn += stay
         starts_append(t)
         finishes_append(finish)
         seq += 1
-        if finish - t <= timeout_s:
+        if stay <= timeout_s:
             answered.append(finish)
             event = (finish, seq, b0, client, n)
             if answer is nothing:
@@ -402,7 +404,7 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
                 give_up = event
             give_ups.append(event)
 
-    return {"first": first, "suppressed": suppressed, "succeeded": succeeded, "starts": starts,
+    return {"held_back": held_back, "suppressed": suppressed, "succeeded": succeeded, "starts": starts,
             "finishes": finishes, "answered": answered, "suppressed_total": n_suppressed,
             "sojourn": sojourn}
 

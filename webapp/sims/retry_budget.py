@@ -483,8 +483,18 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     out = {}
     demand = None
     draws = _Draws(rate, seed)
+    raws: dict[str, dict] = {}
+    for name in sorted(strategies, key=lambda name: name != "none"):  # "none" first: see below
+        none = raws.get("none")
+        if name in ("retries", "bucket", "breaker") and none is not None and (
+                attempts == 1 or none["wasted_total"] == 0):
+            # These clients act only when an attempt times out: with a single attempt, or when no
+            # attempt ever times out without retries, they send exactly what no-retry clients send.
+            raws[name] = {key: list(v) if isinstance(v, list) else v for key, v in none.items()}
+        else:
+            raws[name] = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
     for name in strategies:
-        raw = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+        raw = raws[name]
         demand = raw["arrived"]
         recovered, server_ok = _recovery(raw, trigger_end)
         offered = [f + r for f, r in zip(raw["first"], raw["retried"])]

@@ -28,7 +28,6 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from operator import itemgetter
 
-
 STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
 
 # ---- the world ---------------------------------------------------------------------------------
@@ -41,7 +40,7 @@ BIN_S = 1.0  # resolution of the time series
 # ---- retries (the seed's schedule: 100 ms doubling, full jitter) -------------------------------
 BACKOFF_BASE_MS = 100.0
 BACKOFF_CAP_MS = 10_000.0
-BACKOFF_JITTER = "full"
+BACKOFF_JITTER = "full"  # drawn inline in the loops below: uniform(0, v) is v x random() (tested)
 
 # ---- the cures ---------------------------------------------------------------------------------
 BUCKET_DEPOSIT = 0.1  # token earned by each success
@@ -117,7 +116,8 @@ class _Draws:
         self.clients: list[int] = []
         self.bins: list[int] = []
         self.attempts: list[tuple[float, int, int]] = []  # (time, bin, attempt number 1)
-        times, clients, bins, attempts = self.times.append, self.clients.append, self.bins.append, self.attempts.append
+        times, clients, bins = self.times.append, self.clients.append, self.bins.append
+        attempts = self.attempts.append
         t = traffic.expovariate(rate)
         while t < SIM_S:
             b = int(t / BIN_S)
@@ -141,8 +141,8 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
     """One strategy on the shared first tries and service work: per-bin counts and run totals.
 
     Two event loops, the same model: when no client state depends on outcomes (no retries, or plain
-    retries) an attempt's outcome is known the moment it is sent, so only retries wait in the heap;
-    the cures must learn each outcome in time order, so theirs wait in the heap too.
+    retries) an attempt's outcome is known the moment it is sent, so only retries wait; the cures
+    must learn each outcome in time order, so their answers and give-ups wait too.
     """
     nbins = int(math.ceil(SIM_S / BIN_S))
     arrived = [0] * nbins  # requests (first tries) per bin of arrival
@@ -187,9 +187,9 @@ def _per_bin(times: list[float], nbins: int) -> list[int]:
 
 # The two loops below are the hot path (~20,000 attempts a run at the defaults): globals and
 # attribute lookups are hoisted into locals, the full-jitter sleep is inlined with the very same
-# draws, and nothing is allocated per attempt but the heap entries. Sentinels at infinity end the
-# first tries and sit at the bottom of the heap, so neither needs an emptiness test.
-# Full jitter: uniform(0, v) is v x random(), the same draws as Backoff.sleep (tested).
+# draws (BACKOFF_JITTER), and nothing is allocated per attempt but a waiting event. Both process
+# events in the order of one heap keyed on (time, sequence number), first tries going first at
+# equal times, as the model's single event loop did; they only get there more cheaply.
 
 def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     """No retries, or plain retries: nothing a client does depends on earlier outcomes."""
@@ -249,8 +249,8 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
                 when = t + timeout_s + ceiling[n] * local_random() / 1000.0
                 waiting[int(when / width)].append((when, b0, n + 1))
 
-    return {"held_back": [0] * nbins, "suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts, "finishes": finishes,
-            "answered": answered, "suppressed_total": 0, "sojourn": sojourn}
+    return {"held_back": [0] * nbins, "suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts,
+            "finishes": finishes, "answered": answered, "suppressed_total": 0, "sojourn": sojourn}
 
 
 def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_random) -> dict:
@@ -284,7 +284,8 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     # Answers come in the order the FIFO server completes them and give-ups a fixed timeout after
     # their attempts, so both queues are in time order already; only retries, after random pauses,
     # need a heap. The next event is the smallest (time, seq) of the three heads: the order one
-    # heap of everything would give, without paying a heap of tuples for every outcome.
+    # heap of everything would give, without paying a heap of tuples for every outcome. The first
+    # tries end with a sentinel at infinity, and an empty queue's head is `nothing`, at infinity.
     answers: deque = deque()
     give_ups: deque = deque()
     nothing = (inf, 0, 0, 0, 0)  # the head of an empty queue
@@ -484,12 +485,14 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     demand = None
     draws = _Draws(rate, seed)
     raws: dict[str, dict] = {}
-    for name in sorted(strategies, key=lambda name: name != "none"):  # "none" first: see below
+    for name in sorted(strategies, key=lambda s: s != "none"):  # "none" first: see below
         none = raws.get("none")
         if name in ("retries", "bucket", "breaker") and none is not None and (
                 attempts == 1 or none["wasted_total"] == 0):
-            # These clients act only when an attempt times out: with a single attempt, or when no
-            # attempt ever times out without retries, they send exactly what no-retry clients send.
+            # These clients differ from no-retry clients only after a time-out: with a single
+            # attempt they do nothing then, and when no attempt times out without retries, none
+            # does with them either (the same first tries meet the same server). They send
+            # exactly what no-retry clients send: a copy of that run, not a rerun.
             raws[name] = {key: list(v) if isinstance(v, list) else v for key, v in none.items()}
         else:
             raws[name] = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)

@@ -127,10 +127,10 @@ class _Chain:
         self.per_request = policy == "ratio"  # the ratio budget earns per request, the bucket per success
         # ln p for the geometric shortcut at the bottom; None when p is 0 or 1.
         self.log_p = math.log(p) if 0.0 < p < 1.0 else None
-        # Layer 2's calls into a layer 1 without a budget are most of the work (every layer retrying
-        # at a high failure rate): layer 2 draws those itself, without a call per attempt.
-        self.draws_below = [layer == 2 and not self.budgeted[1] and self.log_p is not None
-                            for layer in range(layers + 1)]
+        # Calls from layer 2 into layer 1 are most of the work when every layer retries at a high
+        # failure rate: without budgets on either, a call into layer 2 draws them all in one loop.
+        self.draws_below = [layer == 2 and not self.budgeted[2] and not self.budgeted[1]
+                            and self.log_p is not None for layer in range(layers + 1)]
 
     def limit(self, layer: int) -> int:
         if self.policy in ("every_layer", "bucket", "ratio"):
@@ -150,10 +150,9 @@ class _Chain:
         limit, budget = self.limits[layer], self.budgeted[layer]
         if layer == 1 and not budget:
             return self._bottom(limit)
+        if self.draws_below[layer]:
+            return self._over_bottom(limit)
         tokens, retries = self.tokens, self.retries
-        geometric = self.draws_below[layer]
-        if geometric:
-            rnd, log_p, below = self.rng.random, self.log_p, self.limits[1]
         if budget and self.per_request:
             earned = tokens[layer] + BUDGET_DEPOSIT
             tokens[layer] = earned if earned < BUDGET_CAPACITY else BUDGET_CAPACITY  # min(), inlined
@@ -167,12 +166,6 @@ class _Chain:
             if layer == 1:
                 self.bottom += 1
                 ok = self.rng.random() >= self.p
-            elif geometric:  # self.call(1), inlined
-                calls[1] += 1
-                failures = int(math.log(1.0 - rnd()) / log_p)
-                n, ok = (failures + 1, True) if failures < below else (below, False)
-                self.bottom += n
-                retries[1] += n - 1
             else:
                 ok = self.call(layer - 1)
             if ok:
@@ -192,6 +185,25 @@ class _Chain:
             n, ok = (failures + 1, True) if failures < limit else (limit, False)
         self.bottom += n
         self.retries[1] += n - 1
+        return ok
+
+    def _over_bottom(self, limit: int) -> bool:
+        """Layer 2 making up to `limit` calls into layer 1, neither with a budget: each call is
+        _bottom's truncated geometric, drawn in this one loop and counted once at the end."""
+        rnd, log, log_p, below = self.rng.random, math.log, self.log_p, self.limits[1]
+        bottom = 0  # attempts at the dependency
+        ok = False
+        for made in range(1, limit + 1):  # calls into layer 1 so far
+            failures = int(log(1.0 - rnd()) / log_p)
+            if failures < below:
+                bottom += failures + 1
+                ok = True
+                break
+            bottom += below
+        self.calls[1] += made
+        self.retries[2] += made - 1
+        self.retries[1] += bottom - made
+        self.bottom += bottom
         return ok
 
     def same_every_time(self) -> bool:

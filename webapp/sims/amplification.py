@@ -231,18 +231,18 @@ def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Rand
     total_sq = 0.0
     while requests < SIM_REQUESTS and (requests == 0 or chain.calls[1] < SIM_WORK_CAP):
         before = chain.bottom
-        if certain:
-            tokens, calls, retries = chain.tokens[:], chain.calls[:], chain.retries[:]
+        if certain:  # the state before the request
+            tokens0, calls0, retries0 = chain.tokens[:], chain.calls[:], chain.retries[:]
         ok = chain.same_every_time() if counted else chain.call(layers)
         successes += ok
         requests += 1
         n = chain.bottom - before
         total_sq += n ** 2
-        if certain and chain.tokens == tokens:
-            work = chain.calls[1] - calls[1]
+        if certain and chain.tokens == tokens0:
+            work = chain.calls[1] - calls0[1]  # >= 1: every request reaches layer 1
             more = min(SIM_REQUESTS - requests, max(0, -(-(SIM_WORK_CAP - chain.calls[1]) // work)))
-            chain.calls[:] = [c + more * (c - c0) for c, c0 in zip(chain.calls, calls)]
-            chain.retries[:] = [r + more * (r - r0) for r, r0 in zip(chain.retries, retries)]
+            chain.calls[:] = [c + more * (c - c0) for c, c0 in zip(chain.calls, calls0)]
+            chain.retries[:] = [r + more * (r - r0) for r, r0 in zip(chain.retries, retries0)]
             chain.bottom += more * n
             successes += more * ok
             requests += more

@@ -100,8 +100,9 @@ def throttle_probability(requests: float, accepts: float, k: float = THROTTLE_K)
 class _Draws:
     """What every strategy shares, drawn once per demo run rather than once per strategy.
 
-    The first tries (send times, clients, bins, in time order) come from the "traffic" stream in the
-    order the strategies would draw them (client, then the gap to the next first try). `work[k]` is
+    The first tries (send times, clients, bins, in time order; counted per bin in `arrived`) come
+    from the "traffic" stream in the order the strategies would draw them (client, then the gap to
+    the next first try). `work[k]` is
     the service work of the k-th attempt sent to the server, in units of the healthy service time:
     service.expovariate(mu) is -log(1 - random()) / mu, so the k-th attempt takes work[k] / mu in
     every strategy. It is drawn in chunks as far as the busiest strategy reaches: `more(k)`.
@@ -126,6 +127,9 @@ class _Draws:
             bins(b)
             attempts((t, b, 1))
             t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
+        self.arrived = [0] * int(math.ceil(SIM_S / BIN_S))  # requests (first tries) per bin of arrival
+        for b in self.bins:
+            self.arrived[b] += 1
         self.work: list[float] = []
         self._service = random.Random(f"{seed}-service").random
 
@@ -145,9 +149,7 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
     must learn each outcome in time order, so their answers and give-ups wait too.
     """
     nbins = int(math.ceil(SIM_S / BIN_S))
-    arrived = [0] * nbins  # requests (first tries) per bin of arrival
-    for b in draws.bins:
-        arrived[b] += 1
+    arrived = draws.arrived
     # Each strategy has its own stream for its own decisions (backoff, throttling), so every
     # strategy sees the very same first tries and clients, and the same service work for the k-th
     # attempt sent, as far as their histories agree.

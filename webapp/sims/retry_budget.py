@@ -102,8 +102,7 @@ class _Draws:
 
     The first tries (send times, clients, bins, in time order; counted per bin in `arrived`) come
     from the "traffic" stream in the order the strategies would draw them (client, then the gap to
-    the next first try). `work[k]` is
-    the service work of the k-th attempt sent to the server, in units of the healthy service time:
+    the next first try). `work[k]` is the service work of the k-th attempt sent to the server:
     service.expovariate(mu) is -log(1 - random()) / mu, so the k-th attempt takes work[k] / mu in
     every strategy. It is drawn in chunks as far as the busiest strategy reaches: `more(k)`.
     """

@@ -32,7 +32,8 @@ BUDGET_CAPACITY = 10.0
 
 # Monte-Carlo size: this many requests at the top, unless the work cap stops the run first.
 SIM_REQUESTS = 1000
-# Work cap: calls made by the lowest layer, summed over the run (each costs O(1) or O(attempts)).
+# Work cap: calls into the lowest layer (chain.calls[1]), summed over the run (each costs O(1) or
+# O(attempts)).
 # The worst single request (6 layers, 10 attempts, p = 1) alone makes 10**5 of them.
 SIM_WORK_CAP = 60_000
 
@@ -117,11 +118,19 @@ class _Chain:
         self.policy, self.layers, self.attempts, self.p, self.rng = policy, layers, attempts, p, rng
         self.tokens = [BUDGET_CAPACITY] * (layers + 1)  # index = layer
         self.bottom = 0  # attempts that reached the dependency
-        self.work = 0  # calls made by layer 1 (the cost of the simulation)
         self.retries = [0] * (layers + 1)
         self.calls = [0] * (layers + 1)
+        # Fixed for the run, per layer (index = layer): attempts allowed, and whether a budget pays
+        # for the retries (the hot recursion looks these up rather than working them out per call).
+        self.limits = [0] + [self.limit(layer) for layer in range(1, layers + 1)]
+        self.budgeted = [policy in ("bucket", "ratio") and limit > 1 for limit in self.limits]
+        self.per_request = policy == "ratio"  # the ratio budget earns per request, the bucket per success
         # ln p for the geometric shortcut at the bottom; None when p is 0 or 1.
         self.log_p = math.log(p) if 0.0 < p < 1.0 else None
+        # Calls from layer 2 into layer 1 are most of the work when every layer retries at a high
+        # failure rate: without budgets on either, a call into layer 2 draws them all in one loop.
+        self.draws_below = [layer == 2 and not self.budgeted[2] and not self.budgeted[1]
+                            and self.log_p is not None for layer in range(layers + 1)]
 
     def limit(self, layer: int) -> int:
         if self.policy in ("every_layer", "bucket", "ratio"):
@@ -132,59 +141,114 @@ class _Chain:
 
     def call(self, layer: int) -> bool:
         """One call into `layer` (which then calls layer - 1, or the dependency). True on success."""
-        self.calls[layer] += 1
-        limit = self.limit(layer)
-        budget = self.policy in ("bucket", "ratio") and limit > 1
-        if layer == 1:
-            self.work += 1
-            if not budget:
-                return self._bottom_unbudgeted(limit)
-        tokens = self.tokens
-        if budget and self.policy == "ratio":
-            tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
+        calls = self.calls
+        # A layer that makes a single attempt (so without a budget) passes the call straight down.
+        while layer > 1 and self.limits[layer] == 1:
+            calls[layer] += 1
+            layer -= 1
+        calls[layer] += 1
+        limit, budget = self.limits[layer], self.budgeted[layer]
+        if layer == 1 and not budget:
+            return self._bottom(limit)
+        if self.draws_below[layer]:
+            return self._over_bottom(limit)
+        tokens, retries = self.tokens, self.retries
+        if budget and self.per_request:
+            earned = tokens[layer] + BUDGET_DEPOSIT
+            tokens[layer] = earned if earned < BUDGET_CAPACITY else BUDGET_CAPACITY  # min(), inlined
         for k in range(limit):
             if k:  # a retry: budgets must pay for it
                 if budget:
                     if tokens[layer] < 1.0:
                         return False
                     tokens[layer] -= 1.0
-                self.retries[layer] += 1
+                retries[layer] += 1
             if layer == 1:
                 self.bottom += 1
                 ok = self.rng.random() >= self.p
             else:
                 ok = self.call(layer - 1)
             if ok:
-                if budget and self.policy == "bucket":
-                    tokens[layer] = min(BUDGET_CAPACITY, tokens[layer] + BUDGET_DEPOSIT)
+                if budget and not self.per_request:
+                    earned = tokens[layer] + BUDGET_DEPOSIT
+                    tokens[layer] = earned if earned < BUDGET_CAPACITY else BUDGET_CAPACITY
                 return True
         return False
 
-    def _bottom_unbudgeted(self, limit: int) -> bool:
-        """Attempts until the first success, capped: a truncated geometric, drawn in O(1)."""
-        if self.p >= 1.0:
-            n, ok = limit, False
-        elif self.p <= 0.0:
-            n, ok = 1, True
+    def _bottom(self, limit: int) -> bool:
+        """Layer 1 without a budget: attempts until the first success, capped, drawn in O(1)."""
+        if self.log_p is None:
+            n, ok = (limit, False) if self.p >= 1.0 else (1, True)
         else:
-            # Failures before the first success ~ Geometric: floor(ln U / ln p).
-            u = 1.0 - self.rng.random()  # in (0, 1]
-            failures = int(math.log(u) / self.log_p)
+            # Failures before the first success ~ Geometric: floor(ln U / ln p), U in (0, 1].
+            failures = int(math.log(1.0 - self.rng.random()) / self.log_p)
             n, ok = (failures + 1, True) if failures < limit else (limit, False)
         self.bottom += n
         self.retries[1] += n - 1
         return ok
 
+    def _over_bottom(self, limit: int) -> bool:
+        """Layer 2 making up to `limit` calls into layer 1, neither with a budget: each call is
+        _bottom's truncated geometric, drawn in this one loop and counted once at the end."""
+        rnd, log, log_p, below = self.rng.random, math.log, self.log_p, self.limits[1]
+        bottom = 0  # attempts at the dependency
+        ok = False
+        for made in range(1, limit + 1):  # calls into layer 1 so far
+            failures = int(log(1.0 - rnd()) / log_p)
+            if failures < below:
+                bottom += failures + 1
+                ok = True
+                break
+            bottom += below
+        self.calls[1] += made
+        self.retries[2] += made - 1
+        self.retries[1] += bottom - made
+        self.bottom += bottom
+        return ok
+
+    def same_every_time(self) -> bool:
+        """One request without budgets and without randomness (p is 0 or 1), counted layer by
+        layer rather than replayed: every call into a layer then goes the same way."""
+        ok = self.p <= 0.0  # then every first attempt succeeds; else every attempt fails
+        calls = 1  # calls into the current layer per request, from the top down
+        for layer in range(self.layers, 0, -1):
+            made = 1 if ok else self.limits[layer]  # attempts this layer makes per call
+            self.calls[layer] += calls
+            self.retries[layer] += calls * (made - 1)
+            calls *= made
+        self.bottom += calls
+        return ok
+
 
 def simulate(layers: int, attempts: int, p: float, policy: str, rng: random.Random) -> dict:
     chain = _Chain(policy, layers, attempts, p, rng)
+    # Without randomness (p = 0 or 1) a request that leaves every bucket as it found it is repeated
+    # exactly by every later request: the loop then counts it for all of them at once. Without
+    # budgets that is every request, each counted rather than replayed (up to attempts**layers calls).
+    certain = chain.log_p is None
+    counted = certain and not any(chain.budgeted)
     requests = successes = 0
     total_sq = 0.0
-    while requests < SIM_REQUESTS and (requests == 0 or chain.work < SIM_WORK_CAP):
+    while requests < SIM_REQUESTS and (requests == 0 or chain.calls[1] < SIM_WORK_CAP):
         before = chain.bottom
-        successes += chain.call(layers)
+        if certain:  # the state before the request
+            tokens0, calls0, retries0 = chain.tokens[:], chain.calls[:], chain.retries[:]
+        ok = chain.same_every_time() if counted else chain.call(layers)
+        successes += ok
         requests += 1
-        total_sq += (chain.bottom - before) ** 2
+        n = chain.bottom - before
+        total_sq += n ** 2
+        if certain and chain.tokens == tokens0:
+            work = chain.calls[1] - calls0[1]  # >= 1: every request reaches layer 1
+            more = min(SIM_REQUESTS - requests, max(0, -(-(SIM_WORK_CAP - chain.calls[1]) // work)))
+            chain.calls[:] = [c + more * (c - c0) for c, c0 in zip(chain.calls, calls0)]
+            chain.retries[:] = [r + more * (r - r0) for r, r0 in zip(chain.retries, retries0)]
+            chain.bottom += more * n
+            successes += more * ok
+            requests += more
+            for _ in range(more):  # the same float sum as the loop's
+                total_sq += n ** 2
+            break
     mean = chain.bottom / requests
     var = max(0.0, total_sq / requests - mean * mean)
     calls, retries = sum(chain.calls[1:]), sum(chain.retries[1:])

@@ -116,31 +116,47 @@ def storm(clients=1000, outage_ms=1000, base_ms=DEFAULT_BASE_MS, multiplier=DEFA
 
 def _storm_run(jitter, clients, outage_ms, base_ms, multiplier, cap_ms, max_attempts, seed):
     rng = random.Random(f"{seed}-{jitter}")
+    rnd = rng.random
     # Without jitter every client follows the same schedule: run it once and count it `clients` times.
     runs, weight = (1, clients) if jitter == "none" else (clients, 1)
-    retry_times: list[float] = []
+    # Backoff.sleep written out (the hot loop: up to clients x max_attempts sleeps), with the same
+    # draws from the same stream: uniform(a, b) is a + (b - a) x random(), so full jitter is
+    # v x random() and equal jitter v/2 + v/2 x random(); the ceilings are Backoff's own.
+    ceilings = [Backoff(jitter, base_ms, cap_ms, multiplier, rng).ceiling(n) for n in range(max_attempts)]
+    full, equal, decorrelated = jitter == "full", jitter == "equal", jitter == "decorrelated"
+    retry_buckets_of: list[int] = []  # the STORM_BUCKET_MS bucket of every retry
+    append = retry_buckets_of.append
     gave_up = 0
     finished = 0.0
     for _ in range(runs):
-        backoff = Backoff(jitter, base_ms, cap_ms, multiplier, rng)
+        previous = base_ms  # decorrelated jitter grows from the client's last sleep
         t = 0.0
-        for n in range(1, max_attempts + 1):
-            if n > 1:
-                retry_times.append(t)
+        for n in range(max_attempts):  # n: retries so far
+            if n:
+                append(int(t // STORM_BUCKET_MS))
             if t >= outage_ms:
                 break
-            if n == max_attempts:
+            if n == max_attempts - 1:
                 gave_up += 1
                 break
-            t += backoff.sleep(n - 1)
+            if full:
+                t += ceilings[n] * rnd()
+            elif equal:
+                t += ceilings[n] / 2 + ceilings[n] / 2 * rnd()
+            elif decorrelated:
+                previous = min(cap_ms, base_ms + (3 * previous - base_ms) * rnd())
+                t += previous
+            else:
+                t += ceilings[n]
         finished = max(finished, t)
-    retry_buckets = Counter(int(t // STORM_BUCKET_MS) for t in retry_times)
+    retry_buckets = Counter(retry_buckets_of)
     if weight > 1:
         retry_buckets = Counter({k: v * weight for k, v in retry_buckets.items()})
     buckets = retry_buckets.copy()
     buckets[0] += clients  # the first wave: every client's first call fails at t = 0
-    return {"buckets": buckets, "retry_buckets": retry_buckets, "calls": clients + len(retry_times) * weight,
-            "gave_up": gave_up * weight, "finished_ms": finished}
+    return {"buckets": buckets, "retry_buckets": retry_buckets,
+            "calls": clients + len(retry_buckets_of) * weight, "gave_up": gave_up * weight,
+            "finished_ms": finished}
 
 
 def _round(x: float) -> float:

@@ -24,9 +24,9 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from bisect import bisect_right
-
-from .backoff import Backoff
+from bisect import bisect_left, bisect_right
+from collections import defaultdict, deque
+from operator import itemgetter
 
 STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
 
@@ -40,7 +40,7 @@ BIN_S = 1.0  # resolution of the time series
 # ---- retries (the seed's schedule: 100 ms doubling, full jitter) -------------------------------
 BACKOFF_BASE_MS = 100.0
 BACKOFF_CAP_MS = 10_000.0
-BACKOFF_JITTER = "full"
+BACKOFF_JITTER = "full"  # drawn inline in the loops below: uniform(0, v) is v x random() (tested)
 
 # ---- the cures ---------------------------------------------------------------------------------
 BUCKET_DEPOSIT = 0.1  # token earned by each success
@@ -68,7 +68,8 @@ class _Window:
         self.sa, self.sb = a * size, b * size
         self.sec = 0
 
-    def _advance(self, t: float) -> int:
+    def advance(self, t: float) -> int:
+        """Drop the seconds that left the window by time t; the slot of t's second."""
         sec, size = int(t), self.size
         if sec > self.sec:
             for s in range(self.sec + 1, min(sec, self.sec + size) + 1):
@@ -80,14 +81,14 @@ class _Window:
         return sec % size
 
     def add(self, t: float, a: float = 0, b: float = 0) -> None:
-        i = self._advance(t)
+        i = self.advance(t)
         self.a[i] += a
         self.b[i] += b
         self.sa += a
         self.sb += b
 
     def totals(self, t: float) -> tuple[float, float]:
-        self._advance(t)
+        self.advance(t)
         return self.sa, self.sb
 
 
@@ -96,157 +97,318 @@ def throttle_probability(requests: float, accepts: float, k: float = THROTTLE_K)
     return max(0.0, (requests - k * accepts) / (requests + 1.0))
 
 
-_ATTEMPT, _OUTCOME = 0, 1
+class _Draws:
+    """What every strategy shares, drawn once per demo run rather than once per strategy.
+
+    The first tries (send times, clients, bins, in time order; counted per bin in `arrived`) come
+    from the "traffic" stream in the order the strategies would draw them (client, then the gap to
+    the next first try). `work[k]` is the service work of the k-th attempt sent to the server:
+    service.expovariate(mu) is -log(1 - random()) / mu, so the k-th attempt takes work[k] / mu in
+    every strategy. It is drawn in chunks as far as the busiest strategy reaches: `more(k)`.
+    """
+
+    CHUNK = 4096
+
+    def __init__(self, rate: float, seed: int):
+        traffic = random.Random(f"{seed}-traffic")
+        rnd, log = traffic.random, math.log
+        self.times: list[float] = []
+        self.clients: list[int] = []
+        self.bins: list[int] = []
+        self.attempts: list[tuple[float, int, int]] = []  # (time, bin, attempt number 1)
+        times, clients, bins = self.times.append, self.clients.append, self.bins.append
+        attempts = self.attempts.append
+        t = traffic.expovariate(rate)
+        while t < SIM_S:
+            b = int(t / BIN_S)
+            times(t)
+            clients(int(rnd() * CLIENTS))  # randrange is 10x slower
+            bins(b)
+            attempts((t, b, 1))
+            t = t + -log(1.0 - rnd()) / rate  # traffic.expovariate(rate), inlined
+        self.arrived = [0] * int(math.ceil(SIM_S / BIN_S))  # requests (first tries) per bin of arrival
+        for b in self.bins:
+            self.arrived[b] += 1
+        self.work: list[float] = []
+        self._service = random.Random(f"{seed}-service").random
+
+    def more(self, k: int) -> float:
+        """Draw the next chunk of service work; work[k]."""
+        rnd, log = self._service, math.log
+        self.work.extend([-log(1.0 - rnd()) for _ in range(self.CHUNK)])
+        return self.work[k]
 
 
-def _run(strategy: str, rate: float, drop: float, trigger_s: float, timeout_s: float, attempts: int,
-         window_s: int, seed: int) -> dict:
-    """One strategy on the shared traffic: per-bin counts and run totals."""
-    # Separate random streams, so every strategy sees the very same first tries and clients, and
-    # the same draws of service work as far as their histories agree.
-    traffic = random.Random(f"{seed}-traffic")
-    service = random.Random(f"{seed}-service")
-    local = random.Random(f"{seed}-{strategy}")
-    trigger_end = TRIGGER_AT_S + trigger_s
+def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: float, timeout_s: float,
+         attempts: int, window_s: int, seed: int) -> dict:
+    """One strategy on the shared first tries and service work: per-bin counts and run totals.
+
+    Two event loops, the same model: when no client state depends on outcomes (no retries, or plain
+    retries) an attempt's outcome is known the moment it is sent, so only retries wait; the cures
+    must learn each outcome in time order, so their answers and give-ups wait too.
+    """
     nbins = int(math.ceil(SIM_S / BIN_S))
-    first = [0] * nbins  # first tries sent to the server, per bin of sending
-    retried = [0] * nbins  # retries sent to the server
-    suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
-    good = [0] * nbins  # answers within the timeout, per bin of completion
-    wasted = [0] * nbins  # completions whose client had already given up
-    arrived = [0] * nbins  # requests (first tries) per bin of arrival
-    succeeded = [0] * nbins  # of those, how many eventually succeeded (by any attempt)
-
-    stateful = strategy in ("bucket", "throttle", "breaker")
-    is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
+    arrived = draws.arrived
+    # Each strategy has its own stream for its own decisions (backoff, throttling), so every
+    # strategy sees the very same first tries and clients, and the same service work for the k-th
+    # attempt sent, as far as their histories agree.
+    local = random.Random(f"{seed}-{strategy}")
+    server = (CAPACITY * drop, TRIGGER_AT_S + trigger_s, timeout_s)
     retrying = strategy != "none" and attempts > 1
+    if strategy == "throttle" or (retrying and strategy != "retries"):
+        raw = _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local.random)
+    else:  # with a single attempt, the bucket and the breaker have nothing to decide: no retries
+        raw = _stateless(attempts if retrying else 1, draws, nbins, server, local.random)
+    raw["first"] = [a - h for a, h in zip(arrived, raw.pop("held_back"))]  # first tries sent
+    # The loops record when attempts were sent and answered, in time order; counting those per
+    # bin here is cheaper than counting every attempt into its bin as it happens.
+    starts, finishes, answered = raw.pop("starts"), raw.pop("finishes"), raw.pop("answered")
+    sent, completed, good = _per_bin(starts, nbins), _per_bin(finishes, nbins), _per_bin(answered, nbins)
+    raw["retried"] = [s - f for s, f in zip(sent, raw["first"])]
+    raw["good"] = good
+    raw["wasted"] = [c - g for c, g in zip(completed, good)]  # completions nobody waited for
+    edges = [(i + 1) * BIN_S for i in range(nbins)]
+    raw["queue"] = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
+    raw["arrived"] = arrived
+    raw["requests"] = len(draws.times)
+    raw["sent"] = n_sent = len(finishes)
+    raw["retries"] = n_sent - sum(raw["first"])
+    raw["successes"] = len(answered)
+    raw["wasted_total"] = n_sent - len(answered)  # every attempt sent is answered in time or wasted
+    raw["mean_response_s"] = raw.pop("sojourn") / n_sent if n_sent else 0.0
+    return raw
+
+
+def _per_bin(times: list[float], nbins: int) -> list[int]:
+    """How many of the sorted `times` fall in each bin int(t / BIN_S), by bisection at the bins'
+    ends (the very bins of int(t / BIN_S) while BIN_S is a power of two, as 1 s is)."""
+    ends = [bisect_left(times, (b + 1) * BIN_S) for b in range(nbins)]
+    return [end - start for start, end in zip([0] + ends, ends)]
+
+
+# The two loops below are the hot path (~20,000 attempts a run at the defaults): globals and
+# attribute lookups are hoisted into locals, the full-jitter sleep is inlined with the very same
+# draws (BACKOFF_JITTER), and nothing is allocated per attempt but a waiting event. Both process
+# events in the order of one heap keyed on (time, sequence number), first tries going first at
+# equal times, as the model's single event loop did; they only get there more cheaply.
+
+def _stateless(attempts, draws, nbins, server, local_random) -> dict:
+    """No retries, or plain retries: nothing a client does depends on earlier outcomes."""
+    succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
+    # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
+    ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    slow_mu, trigger_end, timeout_s = server
+    capacity, trigger_at = CAPACITY, TRIGGER_AT_S
+    work, more = draws.work, draws.more
+    starts: list[float] = []  # server arrival times (sorted: handled in time order)
+    finishes: list[float] = []  # completion times (sorted too: FIFO)
+    answered: list[float] = []  # completion times of the answers in time
+    starts_append, finishes_append, answered_append = starts.append, finishes.append, answered.append
+    # Attempts run in time order, slab by slab (slab int(time / width), width half a timeout)
+    # rather than through a heap (a heap of tuples costs more than the rest of an attempt). A retry
+    # comes at least a timeout after the attempt that failed, so by the time the loop reaches a
+    # slab nothing more can land in it: its first tries and retries are sorted by time, stably,
+    # which puts first tries before retries at the same time and retries in the order they were
+    # scheduled, just as a heap keyed on (time, sequence number) would.
+    width = timeout_s / 2 if attempts > 1 else math.inf  # without retries, one slab holds all
+    times, firsts = draws.times, draws.attempts
+    n_first = len(times)
+    waiting = defaultdict(list)  # slab -> [(time, bin of the request's first try, attempt)] of retries
+    by_time = itemgetter(0)
+    lo = slab = k = 0  # lo: first tries sent so far; k: attempts sent so far
+    free_at = 0.0  # when the server finishes the work queued so far
+    sojourn = 0.0  # total time attempts spent at the server (queue + service)
+
+    while lo < n_first or waiting:
+        hi, edge = lo, slab + 1
+        while hi < n_first and times[hi] / width < edge:  # the first tries of this slab
+            hi += 1
+        events = firsts[lo:hi]
+        lo = hi
+        retries = waiting.pop(slab, None)
+        slab = edge
+        if retries:
+            events += retries
+            events.sort(key=by_time)
+        for t, b0, n in events:
+            # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+            start = t if t > free_at else free_at
+            try:
+                w = work[k]
+            except IndexError:
+                w = more(k)
+            k += 1
+            finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
+            stay = finish - t
+            sojourn += stay
+            starts_append(t)
+            finishes_append(finish)
+            if stay <= timeout_s:
+                answered_append(finish)
+                succeeded[b0] += 1
+            elif n < attempts:  # the client gives up at t + timeout, sleeps, and retries
+                when = t + timeout_s + ceiling[n] * local_random() / 1000.0
+                waiting[int(when / width)].append((when, b0, n + 1))
+
+    return {"held_back": [0] * nbins, "suppressed": [0] * nbins, "succeeded": succeeded, "starts": starts,
+            "finishes": finishes, "answered": answered, "suppressed_total": 0, "sojourn": sojourn}
+
+
+def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_random) -> dict:
+    """The cures: bucket, throttle and breaker clients change their state as outcomes arrive."""
+    held_back = [0] * nbins  # first tries the throttle did not send, per bin
+    suppressed = [0] * nbins  # attempts the client chose not to send (throttled, or retry withheld)
+    succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
+    is_bucket, is_throttle, is_breaker = strategy == "bucket", strategy == "throttle", strategy == "breaker"
     tokens = [BUCKET_CAPACITY] * CLIENTS
     # The clients have been running before t = 0 against a healthy server: their windows start
     # full of successes (a cold throttle would reject the second request, at 1/(1+1) = 50 %).
     per_client = rate / CLIENTS
-    windows = [_Window(window_s, per_client, per_client if strategy == "throttle" else 0)
-               for _ in range(CLIENTS)]
-    # Full and equal jitter have no memory, so one Backoff serves every request; decorrelated
-    # jitter remembers its last sleep, so it would need one per request.
-    shared_backoff = None if BACKOFF_JITTER == "decorrelated" else \
-        Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
-    backoffs: dict[int, Backoff] = {}  # request -> its own backoff (decorrelated jitter only)
-    # Full jitter inlined (the hot path: ~17,000 retries at the defaults): uniform(0, v) is v x random(),
-    # with the same draws from the same stream as Backoff.sleep, so the results are identical.
-    full_jitter = BACKOFF_JITTER == "full"
-    ceilings = [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    local_random, log = local.random, math.log
-    traffic_random, service_random = traffic.random, service.random
-    request_bin: list[int] = []  # request -> bin of its first try
-
-    free_at = 0.0  # when the server finishes the work queued so far
+    windows = [_Window(window_s, per_client, per_client if is_throttle else 0) for _ in range(CLIENTS)]
+    # Events come in time order, so every window is moved on to the current second as soon as an
+    # event reaches it (not just the client's own): the loop then counts into the current slot
+    # directly. A window skipped forward only subtracts empty slots, so the sums are the same.
+    next_sec = 0.0 if is_throttle or is_breaker else math.inf
+    slot = 0
+    # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
+    ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
+    push, pop, inf = heapq.heappush, heapq.heappop, math.inf
+    slow_mu, trigger_end, timeout_s = server
+    capacity, trigger_at, bin_s, k_accepts = CAPACITY, TRIGGER_AT_S, BIN_S, THROTTLE_K
+    work, more = draws.work, draws.more
+    times, clients, bins = draws.times + [inf], draws.clients, draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
-    heap: list = []
-    seq = 0
-    next_first = traffic.expovariate(rate)
-    n_success = n_retries = n_sent = n_wasted = n_suppressed = 0
+    answered: list[float] = []  # completion times of the answers in time
+    starts_append, finishes_append = starts.append, finishes.append
+    # Waiting events, each (time, seq, bin of the request's first try, client, attempt number).
+    # Answers come in the order the FIFO server completes them and give-ups a fixed timeout after
+    # their attempts, so both queues are in time order already; only retries, after random pauses,
+    # need a heap. The next event is the smallest (time, seq) of the three heads: the order one
+    # heap of everything would give, without paying a heap of tuples for every outcome. The first
+    # tries end with a sentinel at infinity, and an empty queue's head is `nothing`, at infinity.
+    answers: deque = deque()
+    give_ups: deque = deque()
+    nothing = (inf, 0, 0, 0, 0)  # the head of an empty queue
+    answer = give_up = nothing
+    retries: list = [nothing]
+    seq = i = k = 0  # k: attempts sent so far
+    next_first = times[0]
+    free_at = 0.0  # when the server finishes the work queued so far
     sojourn = 0.0  # total time attempts spent at the server (queue + service)
-    push, pop = heapq.heappush, heapq.heappop
+    n_suppressed = 0
 
     while True:
-        if next_first < SIM_S and (not heap or next_first <= heap[0][0]):
-            t, kind, n, ok = next_first, _ATTEMPT, 1, None
-            req, client = len(request_bin), int(traffic.random() * CLIENTS)  # randrange is 10x slower
-            request_bin.append(int(t / BIN_S))
-            arrived[request_bin[req]] += 1
-            next_first = t + -log(1.0 - traffic_random()) / rate  # traffic.expovariate(rate), inlined
-        elif heap:
-            t, _, kind, req, client, n, ok = pop(heap)
+        head = answer if answer < give_up else give_up
+        if retries[0] < head:
+            head = retries[0]
+        if next_first <= head[0]:  # a first try goes before an event at the same time
+            if next_first == inf:
+                break
+            t, b0, client, n = next_first, bins[i], clients[i], 1
+            i += 1
+            next_first = times[i]
+            if t >= next_sec:
+                for window in windows:
+                    slot = window.advance(t)
+                next_sec = int(t) + 1
         else:
-            break
-
-        if kind == _ATTEMPT:
-            b = int(t / BIN_S)
-            if is_throttle:
-                window = windows[client]
-                requests, accepts = window.totals(t)
-                window.add(t, a=1)
-                if local.random() < throttle_probability(requests, accepts):
+            t, _, b0, client, n = head
+            if t >= next_sec:
+                for window in windows:
+                    slot = window.advance(t)
+                next_sec = int(t) + 1
+            if head is answer:  # ---- the client learns that attempt n succeeded ----
+                answers.popleft()
+                answer = answers[0] if answers else nothing
+                succeeded[b0] += 1
+                if is_bucket:
+                    if tokens[client] < BUCKET_CAPACITY:  # a full bucket stays full
+                        tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
+                elif is_throttle:  # an accept
+                    window = windows[client]
+                    window.b[slot] += 1
+                    window.sb += 1
+                else:  # the breaker: one more attempt in the window, not failed
+                    window = windows[client]
+                    window.a[slot] += 1
+                    window.sa += 1
+                continue
+            if head is give_up:  # ---- the client gives up on attempt n ----
+                give_ups.popleft()
+                give_up = give_ups[0] if give_ups else nothing
+                if is_breaker:  # one more attempt in the window, failed
+                    window = windows[client]
+                    window.a[slot] += 1
+                    window.b[slot] += 1
+                    window.sa += 1
+                    window.sb += 1
+                if n >= attempts:
+                    continue
+                if is_bucket:
+                    allowed = tokens[client] >= 1.0
+                    if allowed:
+                        tokens[client] -= 1.0
+                elif is_breaker:
+                    total, failed = window.sa, window.sb
+                    allowed = total < BREAKER_MIN_SAMPLES or failed <= BREAKER_MAX_FAILURE * total
+                else:
+                    allowed = True
+                if not allowed:
                     n_suppressed += 1
+                    b = int(t / bin_s)
                     if b < nbins:
                         suppressed[b] += 1
-                    backoffs.pop(req, None)
-                    continue  # failed fast on the client; not retried
-            # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
-            start = t if t > free_at else free_at
-            mu = CAPACITY * drop if TRIGGER_AT_S <= start < trigger_end else CAPACITY
-            finish = start + -log(1.0 - service_random()) / mu  # service.expovariate(mu), inlined
-            free_at = finish
-            sojourn += finish - t
-            starts.append(t)
-            finishes.append(finish)
-            n_sent += 1
-            if n > 1:
-                n_retries += 1
-            if b < nbins:
-                (first if n == 1 else retried)[b] += 1
-            ok = finish - t <= timeout_s
-            fb = int(finish / BIN_S)
-            if not ok:
-                n_wasted += 1
-            if fb < nbins:
-                (good if ok else wasted)[fb] += 1
-            when = finish if ok else t + timeout_s
-            if stateful:  # the client's state must change when it learns the outcome, in order
+                    continue
                 seq += 1
-                push(heap, (when, seq, _OUTCOME, req, client, n, ok))
+                push(retries, (t + ceiling[n] * local_random() / 1000.0, seq, b0, client, n + 1))
                 continue
-            t = when  # stateless clients: nothing else depends on the order, go on at once
+            pop(retries)  # ---- a retry, sent now ----
 
-        # ---- the client learns the outcome of attempt n of request `req` at time t ----
-        if is_throttle and ok:
-            windows[client].add(t, b=1)
-        elif is_breaker:
-            windows[client].add(t, a=1, b=0 if ok else 1)
-        if ok:
-            n_success += 1
-            succeeded[request_bin[req]] += 1
-            backoffs.pop(req, None)
-            if is_bucket:
-                tokens[client] = min(BUCKET_CAPACITY, tokens[client] + BUCKET_DEPOSIT)
-            continue
-        if not retrying or n >= attempts:
-            backoffs.pop(req, None)
-            continue
-        allowed = True
-        if is_bucket:
-            allowed = tokens[client] >= 1.0
-            if allowed:
-                tokens[client] -= 1.0
-        elif is_breaker:
-            total, failed = windows[client].totals(t)
-            allowed = total < BREAKER_MIN_SAMPLES or failed <= BREAKER_MAX_FAILURE * total
-        if not allowed:
-            n_suppressed += 1
-            b = int(t / BIN_S)
-            if b < nbins:
-                suppressed[b] += 1
-            backoffs.pop(req, None)
-            continue
-        # sleep(0) is the first retry's wait (base): 100, 200, 400 ms ceilings, as in the seed.
-        if full_jitter:
-            pause = ceilings[n - 1] * local_random()
-        else:
-            backoff = shared_backoff or backoffs.get(req)
-            if backoff is None:
-                backoff = backoffs[req] = Backoff(BACKOFF_JITTER, BACKOFF_BASE_MS, BACKOFF_CAP_MS, 2.0, local)
-            pause = backoff.sleep(n - 1)
+        # ---- attempt n of a request, at time t ----
+        if is_throttle:
+            window = windows[client]
+            requests, accepts = window.sa, window.sb
+            window.a[slot] += 1
+            window.sa += 1
+            # Drawn for every attempt; below K x accepts the probability is 0 and the call is moot.
+            u = local_random()
+            if requests > k_accepts * accepts and u < throttle_probability(requests, accepts):
+                n_suppressed += 1
+                b = int(t / bin_s)
+                if b < nbins:
+                    suppressed[b] += 1
+                if n == 1:
+                    held_back[b] += 1
+                continue  # failed fast on the client; not retried
+        # The server is FIFO, so this attempt's completion is fixed by the work ahead of it.
+        start = t if t > free_at else free_at
+        try:
+            w = work[k]
+        except IndexError:
+            w = more(k)
+        k += 1
+        finish = free_at = start + w / (slow_mu if trigger_at <= start < trigger_end else capacity)
+        stay = finish - t
+        sojourn += stay
+        starts_append(t)
+        finishes_append(finish)
         seq += 1
-        push(heap, (t + pause / 1000.0, seq, _ATTEMPT, req, client, n + 1, None))
+        if stay <= timeout_s:
+            answered.append(finish)
+            event = (finish, seq, b0, client, n)
+            if answer is nothing:
+                answer = event
+            answers.append(event)
+        else:
+            event = (t + timeout_s, seq, b0, client, n)
+            if give_up is nothing:
+                give_up = event
+            give_ups.append(event)
 
-    edges = [(i + 1) * BIN_S for i in range(nbins)]
-    queue = [bisect_right(starts, e) - bisect_right(finishes, e) for e in edges]
-    return {"first": first, "retried": retried, "suppressed": suppressed, "good": good,
-            "wasted": wasted, "arrived": arrived, "succeeded": succeeded, "queue": queue,
-            "requests": len(request_bin), "successes": n_success, "sent": n_sent,
-            "retries": n_retries, "wasted_total": n_wasted, "suppressed_total": n_suppressed,
-            "mean_response_s": sojourn / n_sent if n_sent else 0.0}
+    return {"held_back": held_back, "suppressed": suppressed, "succeeded": succeeded, "starts": starts,
+            "finishes": finishes, "answered": answered, "suppressed_total": n_suppressed,
+            "sojourn": sojourn}
 
 
 def _sustained(healthy: list[bool], first_bin: int) -> float | None:
@@ -322,8 +484,21 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms)
     out = {}
     demand = None
+    draws = _Draws(rate, seed)
+    raws: dict[str, dict] = {}
+    for name in sorted(strategies, key=lambda s: s != "none"):  # "none" first: see below
+        none = raws.get("none")
+        if name in ("retries", "bucket", "breaker") and none is not None and (
+                attempts == 1 or none["wasted_total"] == 0):
+            # These clients differ from no-retry clients only after a time-out: with a single
+            # attempt they do nothing then, and when no attempt times out without retries, none
+            # does with them either (the same first tries meet the same server). They send
+            # exactly what no-retry clients send: a copy of that run, not a rerun.
+            raws[name] = {key: list(v) if isinstance(v, list) else v for key, v in none.items()}
+        else:
+            raws[name] = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
     for name in strategies:
-        raw = _run(name, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+        raw = raws[name]
         demand = raw["arrived"]
         recovered, server_ok = _recovery(raw, trigger_end)
         offered = [f + r for f, r in zip(raw["first"], raw["retried"])]

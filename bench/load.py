@@ -1,16 +1,18 @@
 """Load benchmark: a workshop room dragging sliders, against the server `make serve` starts.
 
-Starts gunicorn on 127.0.0.1 (the production configuration), then runs wrk three times, each for a
-bounded time:
+Starts gunicorn on 127.0.0.1 (the production configuration), then runs three loads, each for a
+bounded time, with 100 clients:
   1. "sliders": every request a demo fragment with random parameter values within range (distinct
-     states, so the result cache cannot answer most of them), each client pausing about --think-ms
-     between requests, as if every learner dragged a slider without stopping (htmx sends a value
-     after 150 ms without movement);
+     states, so the caches cannot answer them), each client pausing about --think-ms between
+     requests, as if every learner dragged a slider without stopping (htmx sends a value after
+     150 ms without movement);
   2. "room": the same distinct states, each client pausing about 2 s, as a room exploring on its
      own does: move a slider, read the chart, move again;
-  3. "workshop": most requests on presets (what a room following an instructor sends), some random,
-     as fast as the server answers (a closed loop: this measures capacity).
-Prints requests/s, errors and latency p50/p95/p99 for each, and stops the server.
+  3. "workshop": most requests on presets (what a room following an instructor sends), 5% random,
+     with wrk as fast as the server answers (a closed loop: this measures capacity).
+The first two use bench/clients.py (learners that start at random moments; wrk would send every
+connection's first request at once). Prints requests/s, errors and latency p50/p95/p99 for each,
+and stops the server.
 
     .venv/bin/python bench/load.py [--seconds 30] [--connections 100] [--port 8765]
 
@@ -36,6 +38,7 @@ THREADS = 2  # wrk's own threads: one per core is plenty for it
 ROOM_THINK_MS = 2000  # a learner reading the chart before the next move
 sys.path.insert(0, str(ROOT))
 
+from bench.clients import run_clients  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from webapp.demos import REGISTRY, load_all  # noqa: E402
 
@@ -58,11 +61,6 @@ wrk.headers["Accept-Encoding"] = "br, gzip"
 request = function()
   i = i + 1
   return wrk.format("GET", paths[(i %% #paths) + 1])
-end
--- A learner's pause between two slider values (0: a closed loop, as fast as the server answers).
-delay = function()
-  if %(think_ms)d == 0 then return 0 end
-  return math.random(%(think_ms)d / 2, %(think_ms)d * 3 / 2)
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%%d seconds=%%.2f errors=%%d non2xx=%%d p50=%%.1f p95=%%.1f p99=%%.1f\\n",
@@ -126,18 +124,19 @@ def ensure_wrk() -> str:
     sys.exit("wrk is not installed (Debian package 'wrk'); install it and run again.")
 
 
-def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int, think_ms: int) -> dict:
+def run_wrk(wrk: str, port: int, paths: list[str], seconds: int, connections: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path_file = Path(tmp, "paths.txt")
         path_file.write_text("\n".join(paths) + "\n")
         script = Path(tmp, "bench.lua")
-        script.write_text(LUA % {"paths": path_file, "think_ms": think_ms, "threads": THREADS})
+        script.write_text(LUA % {"paths": path_file, "threads": THREADS})
         out = subprocess.run([wrk, "-t", str(THREADS), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
                               "-s", str(script), f"http://127.0.0.1:{port}"],
                              capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
     fields = {k: float(v) for k, v in fields.items()}
     fields["rps"] = fields["requests"] / fields["seconds"]
+    fields["errors"] += fields.pop("non2xx")  # socket errors and answers of 400 or more
     return fields
 
 
@@ -153,13 +152,17 @@ def main() -> None:
     wrk = ensure_wrk()
     server = start_server(args.port)
     try:
-        for name, paths, think in (("sliders", slider_paths(rng, 50_000), args.think_ms),
-                                   ("room", slider_paths(rng, 50_000), ROOM_THINK_MS),
-                                   ("workshop", preset_paths(rng, 50_000), 0)):
-            r = run_wrk(wrk, args.port, paths, args.seconds, args.connections, think)
-            print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'] + r['non2xx'])}  "
+        runs = (("sliders", slider_paths(rng, 50_000), args.think_ms),
+                ("room", slider_paths(rng, 50_000), ROOM_THINK_MS),
+                ("workshop", preset_paths(rng, 50_000), 0))
+        for name, paths, think in runs:
+            if think:
+                r = run_clients(args.port, paths, args.seconds, args.connections, think)
+            else:
+                r = run_wrk(wrk, args.port, paths, args.seconds, args.connections)
+            print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'])}  "
                   f"p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  "
-                  f"({int(r['requests'])} requests, {args.connections} connections, {args.seconds} s, "
+                  f"({int(r['requests'])} requests, {args.connections} clients, {args.seconds} s, "
                   f"think {think} ms)")
     finally:
         os.killpg(server.pid, signal.SIGTERM)

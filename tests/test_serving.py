@@ -2,10 +2,15 @@
 
 import dataclasses
 import logging
+import threading
+import time
 
 import pytest
 
+from werkzeug.datastructures import MultiDict
+
 from webapp import create_app
+from webapp.demo_state import RESULTS, freeze, resolve, warm
 from webapp.demos import REGISTRY
 from webapp.shared_cache import SharedCache
 
@@ -178,3 +183,35 @@ def test_exports_of_a_failing_demo_are_a_plain_server_error(broken, suffix):
     response = broken.get(f"/demos/backoff-timeline{suffix}?seed=31338")
     assert response.status_code == 500 and "no-store" in response.headers["Cache-Control"]
     assert "This demo failed to run" in response.get_data(as_text=True)
+
+
+# ---- simulations: warmed before the room asks, one per state however many ask at once -----------
+
+def test_warm_simulates_every_default_and_preset_as_a_request_would_ask_for_it(app):
+    count = warm()
+    assert count == sum(1 + len(demo.presets) for demo in REGISTRY.values())
+    for demo in REGISTRY.values():
+        for values in [demo.params.defaults(), *(demo.preset_values(p) for p in demo.presets)]:
+            asked = demo.params.parse(MultiDict(demo.params.query_items(values)))
+            assert (demo.id, freeze(asked)) in RESULTS, (demo.id, values)
+
+
+def test_a_new_state_asked_for_by_many_at_once_is_simulated_once(monkeypatch):
+    calls = []
+    demo = REGISTRY["backoff-timeline"]
+
+    def slow_model(**values):
+        calls.append(values)
+        time.sleep(0.2)
+        return demo.model(**values)
+
+    monkeypatch.setitem(REGISTRY, demo.id, dataclasses.replace(demo, model=slow_model))
+    query = MultiDict({"base_ms": "170", "seed": "777001"})
+    states = []
+    threads = [threading.Thread(target=lambda: states.append(resolve(REGISTRY[demo.id], query))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(states) == 8
+    assert all(s.result is states[0].result and s.failure is None for s in states)

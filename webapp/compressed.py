@@ -57,7 +57,8 @@ class Encoded:
 
 
 class RenderCache:
-    """Rendered HTML (or compressed bytes) per key, in this process, least recently used out.
+    """Built values per key (simulation results, rendered HTML, compressed bytes), in this process,
+    least recently used out.
 
     Keys carry everything the output depends on, so nothing is ever stale. When many requests for a
     new key arrive together (a room following a change), the first builds and the others wait for
@@ -92,3 +93,6 @@ class RenderCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __contains__(self, key) -> bool:
+        return key in self._items

@@ -7,16 +7,26 @@ learners sitting on the same preset costs one simulation, not one per request.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Mapping
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
+from werkzeug.datastructures import MultiDict
+
+from .compressed import RenderCache
 from .demos import REGISTRY, Demo, View
 from .params import ParamError
 
 log = logging.getLogger(__name__)
 RESULT_CACHE_SIZE = 512
+# When a room asks for a new state together, one request simulates and the others wait for it.
+RESULTS = RenderCache(RESULT_CACHE_SIZE)
+# Simulations are CPU-bound and hold the GIL: two in one process only take turns, each slower, and a
+# model that releases the GIL often (the SQLite ledger: ~500 queries a run) waits up to a switch
+# interval (5 ms) to get it back after every query. So one simulation at a time per process (there
+# is a process per core, gunicorn_conf.py); threads answering from the caches do not wait for it.
+_SIMULATING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -63,12 +73,26 @@ def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
     return DemoState(demo, values, result=result, view=view)
 
 
-@lru_cache(maxsize=RESULT_CACHE_SIZE)
+def warm() -> int:
+    """Resolve every demo's defaults and presets, as requests for them would: their results are then
+    in the cache before anyone asks. Returns how many states were simulated."""
+    states = [(demo, values) for demo in list(REGISTRY.values())
+              for values in [demo.params.defaults(), *(demo.preset_values(p) for p in demo.presets)]]
+    for demo, values in states:
+        resolve(demo, MultiDict(demo.params.query_items(values)))
+    return len(states)
+
+
 def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
+    return RESULTS.get((demo_id, frozen), lambda: _simulate(demo_id, frozen))
+
+
+def _simulate(demo_id: str, frozen: tuple) -> tuple[dict, View]:
     demo = REGISTRY[demo_id]
     values = dict(frozen)
-    result = demo.run(values)
-    return result, demo.present(result, values)
+    with _SIMULATING:
+        result = demo.run(values)
+        return result, demo.present(result, values)
 
 
 def freeze(values: dict) -> tuple:

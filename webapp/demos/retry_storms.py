@@ -43,8 +43,11 @@ AMPLIFICATION_POLICIES = (
 )
 
 BACKOFF_CONTENTION_PARAMS = params(
-    Int("clients", "Clients", 50, 1, 200, unit="clients",
-        help="How many clients race to update the same database row; each wants to write it once."),
+    # The live run costs about clients**2 (no backoff); 170 clients x 10 runs stays under 300 ms of
+    # server time. The precomputed sweep behind it still goes to 200.
+    Int("clients", "Clients", 50, 1, 170, unit="clients",
+        help="How many clients race to update the same database row; each wants to write it once. "
+             "The fixed sweep in the charts goes on to 200."),
     Int("runs", "Runs", 10, 1, 10, unit="runs",
         help="Independent runs averaged for each strategy: more runs, smoother numbers."),
     Multi("strategies", "Strategies", tuple(v for v, _ in CONTENTION_STRATEGIES), CONTENTION_STRATEGIES,

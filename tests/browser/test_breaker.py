@@ -9,6 +9,17 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
+def settled(page):
+    """htmx swaps new content in, then wires it up when it settles (20 ms later): until then a step
+    is a plain link, and clicking it (or pressing Enter on it) loads the whole page instead."""
+    expect(page.locator(".htmx-request, .htmx-added, .htmx-settling")).to_have_count(0)
+
+
+def step(demo, name):
+    demo.get_by_role("link", name=name).click()
+    settled(demo.page)
+
+
 def node(page, state):
     return page.locator(f"#demo-breaker-step .bk-node[data-state={state}]")
 
@@ -20,13 +31,13 @@ def test_stepping_through_the_breaker_moves_the_diagram_and_the_url(watched_page
     expect(node(page, "CLOSED")).to_have_attribute("aria-current", "true")
     expect(demo.locator(".verdict")).to_have_text(re.compile("no request has been sent yet"))
 
-    fails = demo.get_by_role("link", name="Request fails")
     for n in range(1, 5):
-        fails.click()
+        step(demo, "Request fails")
         expect(page).to_have_url(re.compile(rf"breaker-step\.steps=f{{{n}}}#demo-breaker-step$"))
         expect(node(page, "CLOSED")).to_contain_text(f"{n} of 5 failures")
     # The fifth failure trips it: the trip edge fires once and OPEN is the current state.
     page.keyboard.press("Enter")  # focus stayed on the button across the swap
+    settled(page)
     expect(node(page, "OPEN")).to_have_attribute("aria-current", "true")
     expect(node(page, "CLOSED")).not_to_have_attribute("aria-current", "true")
     trip = demo.locator(".bk-edge[data-edge=trip]")
@@ -36,18 +47,18 @@ def test_stepping_through_the_breaker_moves_the_diagram_and_the_url(watched_page
     expect(page).to_have_url(re.compile(r"breaker-step\.steps=fffff#demo-breaker-step$"))
 
     # A request while OPEN is rejected, whatever the learner chose for it; undo takes it back.
-    demo.get_by_role("link", name="Request succeeds").click()
+    step(demo, "Request succeeds")
     expect(demo.locator(".bk-latest")).to_contain_text("Rejected at 0.50 s")
-    demo.get_by_role("link", name="Undo last step").click()
+    step(demo, "Undo last step")
     expect(demo.locator("input[name=steps]")).to_have_value("fffff")
 
     # Three waits of 10 s: HALF_OPEN on the timer, and the wait edge fired.
     for _ in range(3):
-        demo.get_by_role("link", name="Wait 10 s").click()
+        step(demo, "Wait 10 s")
     expect(node(page, "HALF_OPEN")).to_have_attribute("aria-current", "true")
     expect(demo.locator(".bk-edge[data-edge=wait]")).to_have_attribute("data-count", "1")
     for _ in range(2):
-        demo.get_by_role("link", name="Request succeeds").click()
+        step(demo, "Request succeeds")
     expect(node(page, "CLOSED")).to_have_attribute("aria-current", "true")
     expect(demo.locator(".bk-edge[data-edge=close]")).to_have_class(re.compile("bk-fired"))
     expect(page).to_have_url(re.compile(r"breaker-step\.steps=fffffwwwss#demo-breaker-step$"))
@@ -60,7 +71,7 @@ def test_stepping_through_the_breaker_moves_the_diagram_and_the_url(watched_page
 def test_the_browser_back_button_undoes_a_step(watched_page, live_server):
     page = watched_page
     page.goto(f"{live_server}/lessons/circuit-breaker?breaker-step.steps=ffff")
-    page.locator("#demo-breaker-step").get_by_role("link", name="Request fails").click()
+    step(page.locator("#demo-breaker-step"), "Request fails")
     expect(node(page, "OPEN")).to_have_attribute("aria-current", "true")
     expect(page).to_have_url(re.compile(r"breaker-step\.steps=fffff#demo-breaker-step$"))
     page.go_back()  # each step pushed a history entry; back restores the page before it

@@ -273,3 +273,15 @@ def test_parameters_match_the_model(declared, model):
             assert p.min <= p.default <= p.max
             steps = (p.default - p.min) / p.step
             assert abs(steps - round(steps)) < 1e-9, f"{p.name}: the slider cannot land on the default"
+
+
+def test_moving_the_timeout_reuses_the_sample_and_changes_nothing_else():
+    timeouts._measured.cache_clear()
+    first = timeouts.tradeoff(timeout_ms=450, seed=5)
+    moved = timeouts.tradeoff(timeout_ms=900, seed=5)
+    assert timeouts._measured.cache_info().hits == 1  # one sample served both timeouts
+    timeouts._measured.cache_clear()
+    assert timeouts.tradeoff(timeout_ms=900, seed=5) == moved  # the same as drawn afresh
+    assert {k: v for k, v in first.items() if k not in ("timeout", "curve", "histogram")} == \
+           {k: v for k, v in moved.items() if k not in ("timeout", "curve", "histogram")}
+    assert first["timeout"] != moved["timeout"]

@@ -239,15 +239,8 @@ def tradeoff(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFAULT_
     that answer is exactly the share of measured latencies above the timeout. `timeout_ms=None`
     means no timeout at all. Cost: SAMPLE_SIZE draws and one sort, whatever the parameters.
     """
-    model = LatencyModel(median_ms, sigma, tail_pct, tail_alpha, hang_pct)
-    sampler = _Sampler(model, random.Random(f"timeouts-{seed}"))  # the calls of `draw(model, SAMPLE_SIZE, seed)`
-    lat = sampler.take(SAMPLE_SIZE, keep_hung=False)
-    lat.sort()
-    hung = sampler.hung
-    curve = _Curve(lat, hung)
-
-    sampled = {_pname(p): percentile(lat, p) for p in PERCENTILES}
-    mean_s, std_s = _mean_std(lat)
+    model, lat, hung, curve, sampled, mean_s, std_s = _measured(median_ms, sigma, tail_pct, tail_alpha,
+                                                                  hang_pct, seed)
     exact = {_pname(p): model.quantile(p / 100) for p in PERCENTILES}
     body = {_pname(p): model.body_quantile(p / 100) for p in PERCENTILES}
 
@@ -285,6 +278,19 @@ def tradeoff(median_ms=DEFAULT_MEDIAN_MS, sigma=DEFAULT_SIGMA, tail_pct=DEFAULT_
         },
         "histogram": _histogram(lat, model, sampled["p99.9"], timeout_ms),
     }
+
+
+@functools.lru_cache(maxsize=32)
+def _measured(median_ms, sigma, tail_pct, tail_alpha, hang_pct, seed) -> tuple:
+    """The sorted sample of SAMPLE_SIZE calls and all of its figures that no timeout changes. Kept for
+    the last few distributions, so that moving the timeout slider (the demo's main control) costs a
+    lookup, not 20,000 draws and a sort. Shared by the results built from it: read, never changed."""
+    model = LatencyModel(median_ms, sigma, tail_pct, tail_alpha, hang_pct)
+    sampler = _Sampler(model, random.Random(f"timeouts-{seed}"))  # the calls of `draw(model, SAMPLE_SIZE, seed)`
+    lat = sampler.take(SAMPLE_SIZE, keep_hung=False)
+    lat.sort()
+    sampled = {_pname(p): percentile(lat, p) for p in PERCENTILES}
+    return (model, lat, sampler.hung, _Curve(lat, sampler.hung), sampled, *_mean_std(lat))
 
 
 class _Curve:

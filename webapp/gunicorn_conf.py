@@ -18,7 +18,6 @@ errorlog = "-"
 control_socket_disable = True  # gunicorn 27 would otherwise create a socket under $HOME
 
 
-
 def post_worker_init(worker):
     # The app's own objects (modules, templates, the registry) live as long as the worker: keep the
     # garbage collector from walking them again and again, and let it run less often. The models

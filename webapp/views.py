@@ -88,7 +88,8 @@ def demo_page(demo_id: str):
         template = "demo/_demo.html" if whole else "demo/_result.html"
         if state.error or state.failure:
             response = Response(render_template(template, state=state), status)
-            response.cache_control.no_store = state.failure is not None  # it may work next time
+            if state.failure:
+                response.cache_control.no_store = True  # it may work next time
         else:  # a good state renders the same bytes for everyone: render and compress it once
             entry = FRAGMENTS.get((template, demo_id, freeze(state.values)),
                                   lambda: Encoded(render_template(template, state=state).encode()))
@@ -102,7 +103,8 @@ def demo_page(demo_id: str):
         return _vary(response)
     html = render_template("demo/page.html", state=state, lesson=lesson_for_demo(demo_id))
     response = Response(html, status)
-    response.cache_control.no_store = state.failure is not None
+    if state.failure:
+        response.cache_control.no_store = True
     return _vary(response)
 
 

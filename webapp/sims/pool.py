@@ -232,12 +232,13 @@ class ThreadPool:
                     now = t
             job = Job(submitted, tag, t, service)
             submitted += 1
-            if busy < size:
+            if busy < size or waiting < queue_limit:  # admitted: the pool's areas run up to t
                 dt = t - now
                 if dt > 0:
                     busy_area += busy * dt
                     queue_area += waiting * dt
                     now = t
+            if busy < size:
                 job.start = t
                 job.state = RUNNING
                 busy += 1
@@ -246,11 +247,6 @@ class ThreadPool:
                 seq += 1
                 push(running, (t + service, seq, job))
             elif waiting < queue_limit:
-                dt = t - now
-                if dt > 0:
-                    busy_area += busy * dt
-                    queue_area += waiting * dt
-                    now = t
                 if timeout is not None:
                     job.deadline = t + timeout
                 enqueue(job)

@@ -115,7 +115,11 @@ def demo_json(demo_id: str):
         return jsonify(error=str(state.error), param=state.error.param.name, allowed=state.error.allowed), 400
     if state.failure:
         return _failed(jsonify(error=state.failure, params=state.demo.params.export(state.values)))
-    return jsonify(demo=demo_id, params=state.demo.params.export(state.values), result=state.result)
+    spread = spread_views.json_spread(state)  # ?spread=N: the same state over N seeds
+    if isinstance(spread, tuple):
+        return spread
+    extra = {} if spread is None else {"spread": spread}
+    return jsonify(demo=demo_id, params=state.demo.params.export(state.values), result=state.result, **extra)
 
 
 @demos.get("/<demo_id>.csv")
@@ -152,5 +156,8 @@ def _vary(response: Response) -> Response:
     response.vary.update(("HX-Request", "HX-History-Restore-Request", "HX-Target"))
     return response
 
+
+# Registers /demos/<id>/spread on the blueprint above (it imports this module, so it comes last).
+from . import spread_views  # noqa: E402
 
 __all__ = ["pages", "demos", "DemoState"]

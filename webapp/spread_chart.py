@@ -10,21 +10,22 @@ from __future__ import annotations
 from . import charts
 from .spread import Spread
 
-ROW_PX = 64
-TOP_PX, BOTTOM_PX = 36, 40
+ROW_PX = 84  # per figure: its title, the strip, the tick labels
+TITLE_PX, TICKS_PX = 20, 24
+TOP_PX, BOTTOM_PX = 28, 8
 
 
 def figure(spread: Spread) -> dict:
     rows = [(name, f) for name, f in spread.figures.items() if f["min"] is not None]
     n = max(1, len(rows))
     height = TOP_PX + BOTTOM_PX + ROW_PX * n
-    gap = 0.5 * ROW_PX / height  # room for each strip's title above it
     span = (1 - (TOP_PX + BOTTOM_PX) / height) / n
     bottom = BOTTOM_PX / height
     traces, layout_axes, annotations = [], {}, []
     for i, (name, f) in enumerate(reversed(rows)):
         k = "" if i == 0 else str(i + 1)
-        lo = bottom + i * span
+        lo = bottom + i * span + TICKS_PX / height
+        hi = bottom + (i + 1) * span - TITLE_PX / height
         seeds = [s for s, v in zip(spread.seeds, f["values"]) if v is not None]
         values = [v for v in f["values"] if v is not None]
         # A small fixed vertical offset per seed keeps equal values from hiding each other.
@@ -33,22 +34,24 @@ def figure(spread: Spread) -> dict:
         traces.append(charts.markers(values, jitter, "one seed", charts.SERIES[0], size=8, opacity=0.7,
                                      customdata=seeds, hovertemplate="seed %{customdata}: %{x}<extra></extra>",
                                      legendgroup="seed", **common))
-        traces.append(charts.markers([f["median"]], [0], "median", charts.SERIES[1], symbol="line-ns-open",
-                                     size=26, hovertemplate="median %{x}<extra></extra>", legendgroup="median",
-                                     **common))
+        median = charts.markers([f["median"]], [0], "median", charts.SERIES[1], symbol="line-ns-open", size=30,
+                                hovertemplate="median %{x}<extra></extra>", legendgroup="median", **common)
+        median["marker"]["line"] = {"width": 3, "color": charts.SERIES[1]}
+        traces.append(median)
         if spread.this_seed in seeds:
             mine = values[seeds.index(spread.this_seed)]
             traces.append(charts.markers([mine], [jitter[seeds.index(spread.this_seed)]], "this run",
                                          charts.NEUTRAL, symbol="circle-open", size=16,
                                          hovertemplate=f"this run (seed {spread.this_seed}): %{{x}}<extra></extra>",
                                          legendgroup="this", **common))
-        layout_axes[f"xaxis{k}"] = {"anchor": f"y{k}", "zeroline": False, "automargin": True, "nticks": 6}
-        layout_axes[f"yaxis{k}"] = {"domain": [lo, lo + span - gap], "range": [-0.5, 0.5], "visible": False,
-                                    "fixedrange": True}
-        annotations.append({"text": name, "xref": "paper", "yref": "paper", "x": 0, "y": lo + span - gap,
+        layout_axes[f"xaxis{k}"] = {"anchor": f"y{k}", "zeroline": False, "automargin": False, "nticks": 6,
+                                    "title": {"text": ""}}
+        layout_axes[f"yaxis{k}"] = {"domain": [lo, hi], "range": [-0.5, 0.5], "visible": False,
+                                    "fixedrange": True, "automargin": False}
+        annotations.append({"text": name, "xref": "paper", "yref": "paper", "x": 0, "y": hi,
                             "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
-    spec = charts.layout(height=height, margin={"t": TOP_PX, "b": BOTTOM_PX, "l": 16},
-                         legend={"orientation": "h", "y": 1, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+    spec = charts.layout(height=height, margin={"t": TOP_PX, "b": BOTTOM_PX, "l": 24, "r": 24},
+                         legend={"orientation": "h", "y": 1, "yanchor": "bottom", "x": 0, "xanchor": "left"},
                          annotations=annotations, **layout_axes)
     return charts.figure(traces, spec)
 

@@ -77,36 +77,46 @@ def test_jittered_sleeps_stay_within_their_formulas():
 
 # ---- what the experiment shows -----------------------------------------------------------------
 
-@pytest.fixture(scope="module", params=[(50, 10), (100, 4)], ids=["50-clients", "100-clients"])
-def experiment(request):
+# Brooker's 2015 experiment ("Exponential Backoff And Jitter", AWS Architecture Blog), the preset
+# "Brooker's 50 clients": each claim is checked over seeds 1-20, not on one lucky draw. A claim must
+# hold in every seed, or, where noted, in at least 19 of 20 (95 %).
+SEEDS = range(1, 21)
+
+
+@pytest.fixture(scope="module", params=[(50, 10), (100, 10)], ids=["50-clients", "100-clients"])
+def experiments(request):
     clients, runs = request.param
-    return contention.contention(clients=clients, runs=runs, seed=2)["strategies"]
+    return [contention.contention(clients=clients, runs=runs, seed=seed)["strategies"] for seed in SEEDS]
 
 
-def test_exponential_without_jitter_is_by_far_the_slowest(experiment):
-    slowest_other = max(s["time"] for name, s in experiment.items() if name != "exponential")
-    assert experiment["exponential"]["time"] > 4 * slowest_other
+def holds(experiments, claim) -> int:
+    return sum(bool(claim(e)) for e in experiments)
 
 
-def test_jitter_does_much_less_work_than_no_jitter(experiment):
-    for name in JITTERED:
-        assert experiment[name]["calls"] < 0.7 * experiment["exponential"]["calls"]
-        assert experiment[name]["calls"] < 0.7 * experiment["none"]["calls"]
+def test_exponential_without_jitter_is_by_far_the_slowest(experiments):
+    assert holds(experiments, lambda e: e["exponential"]["time"] >
+                 4 * max(s["time"] for name, s in e.items() if name != "exponential")) == len(SEEDS)
 
 
-def test_no_backoff_is_fast_but_does_the_most_work(experiment):
-    assert experiment["none"]["calls"] == max(s["calls"] for s in experiment.values())
-    assert experiment["none"]["time"] == min(s["time"] for s in experiment.values())
+def test_jitter_does_much_less_work_than_no_jitter(experiments):
+    assert holds(experiments, lambda e: all(e[name]["calls"] < 0.7 * e["exponential"]["calls"] and
+                                            e[name]["calls"] < 0.7 * e["none"]["calls"] for name in JITTERED)) == len(SEEDS)
 
 
-def test_brookers_ranking_among_the_jittered_strategies(experiment):
+def test_no_backoff_is_fast_but_does_the_most_work(experiments):
+    assert holds(experiments, lambda e: e["none"]["calls"] == max(s["calls"] for s in e.values())) == len(SEEDS)
+    assert holds(experiments, lambda e: e["none"]["time"] == min(s["time"] for s in e.values())) == len(SEEDS)
+
+
+def test_brookers_ranking_among_the_jittered_strategies(experiments):
     # "Equal Jitter ... does slightly more work than Full Jitter, and takes much longer";
     # Full Jitter does less work than Decorrelated, which finishes sooner.
-    full, equal, dec = experiment["full"], experiment["equal"], experiment["decorrelated"]
-    assert full["calls"] < equal["calls"] < 1.15 * full["calls"]
-    assert equal["time"] > 1.15 * full["time"]
-    assert full["calls"] < dec["calls"]
-    assert dec["time"] < full["time"]
+    assert holds(experiments, lambda e: e["full"]["calls"] < e["equal"]["calls"] < 1.15 * e["full"]["calls"]) == len(SEEDS)
+    assert holds(experiments, lambda e: e["equal"]["time"] > 1.15 * e["full"]["time"]) == len(SEEDS)
+    assert holds(experiments, lambda e: e["full"]["calls"] < e["decorrelated"]["calls"]) == len(SEEDS)
+    # Decorrelated finishing sooner is the closest call: at 100 clients it fails in 1 seed of 20
+    # (means over 10 runs; over 4 runs it failed in 4 of 20).
+    assert holds(experiments, lambda e: e["decorrelated"]["time"] < e["full"]["time"]) >= 19
 
 
 # ---- the stored sweep --------------------------------------------------------------------------

@@ -72,8 +72,9 @@ RETRY_BUDGET_PARAMS = params(
     Int("drop_pct", "Capacity during the trigger", 50, 10, 100, step=5, unit="%",
         help="The server's capacity while the trigger lasts, as a share of its normal capacity."),
     Int("trigger_s", "Trigger lasts", 5, 0, 20, unit="s",
-        help=f"How long the capacity drop lasts; it starts at {retry_budget.TRIGGER_AT_S:.0f} s "
-             f"(0: no trigger)."),
+        help="How long the capacity drop lasts; it starts at the time below (0: no trigger)."),
+    Int("trigger_at_s", "Trigger starts at", int(retry_budget.TRIGGER_AT_S), 1, 30, unit="s",
+        help="When the capacity drop starts (the run lasts 60 s)."),
     Int("timeout_ms", "Client timeout", 1000, 100, 5000, step=100, unit="ms",
         help="Each attempt is abandoned after this long; the server still does its work, wasted."),
     Int("attempts", "Attempts per request", 4, 1, 6, unit="attempts",
@@ -779,9 +780,9 @@ register(Demo(
                "retry doubles what a timed-out client sends, so the backlog drains only while twice the load is "
                "under capacity, and within this 60 s run only at 40 req/s or less"),
         Preset("brooker-stability-sim", "Brooker's Stability Sim 2026",
-               {"rate": 70, "drop_pct": 50, "trigger_s": 5, "attempts": 4},
+               {"rate": 70, "drop_pct": 50, "trigger_s": 5, "trigger_at_s": 5, "attempts": 4},
                "the “metastable-retry” example of Marc Brooker's Stability Sim (2026): 70 req/s open loop, 3 retries, "
-               "1 s timeout, 100 req/s of capacity, one of two servers down for 5 s. This model has one queue, so the "
-               "lost server is half the capacity, from 10 s rather than 5 s. Plain retries keep the server "
-               "overloaded after it returns in 18 of 20 seeds; without retries it recovers in 20 of 20 seeds"),
+               "1 s timeout, 100 req/s of capacity, one of two servers down from 5 s to 10 s, 60 s. This model has one "
+               "queue, so the lost server is half the capacity for those 5 s. Plain retries keep the server "
+               "overloaded after it returns in 20 of 20 seeds; without retries it recovers in 20 of 20 seeds"),
     )))

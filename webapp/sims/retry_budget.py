@@ -33,7 +33,7 @@ STRATEGIES = ("none", "retries", "bucket", "throttle", "breaker")
 # ---- the world ---------------------------------------------------------------------------------
 CAPACITY = 100.0  # requests/s the server completes when healthy (mean service 10 ms)
 SIM_S = 60.0  # first tries arrive during [0, SIM_S); the series cover the same span
-TRIGGER_AT_S = 10.0  # when the capacity drop starts
+TRIGGER_AT_S = 10.0  # when the capacity drop starts, unless `trigger_at_s` says otherwise
 CLIENTS = 10  # client processes; each keeps its own bucket, throttle and breaker state
 BIN_S = 1.0  # resolution of the time series
 
@@ -140,7 +140,7 @@ class _Draws:
 
 
 def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: float, timeout_s: float,
-         attempts: int, window_s: int, seed: int) -> dict:
+         attempts: int, window_s: int, seed: int, trigger_at_s: float = TRIGGER_AT_S) -> dict:
     """One strategy on the shared first tries and service work: per-bin counts and run totals.
 
     Two event loops, the same model: when no client state depends on outcomes (no retries, or plain
@@ -153,7 +153,7 @@ def _run(strategy: str, draws: _Draws, rate: float, drop: float, trigger_s: floa
     # strategy sees the very same first tries and clients, and the same service work for the k-th
     # attempt sent, as far as their histories agree.
     local = random.Random(f"{seed}-{strategy}")
-    server = (CAPACITY * drop, TRIGGER_AT_S + trigger_s, timeout_s)
+    server = (CAPACITY * drop, trigger_at_s + trigger_s, timeout_s, trigger_at_s)
     retrying = strategy != "none" and attempts > 1
     if strategy == "throttle" or (retrying and strategy != "retries"):
         raw = _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local.random)
@@ -197,8 +197,8 @@ def _stateless(attempts, draws, nbins, server, local_random) -> dict:
     succeeded = [0] * nbins  # requests per bin of arrival that eventually succeeded (by any attempt)
     # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
     ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
-    slow_mu, trigger_end, timeout_s = server
-    capacity, trigger_at = CAPACITY, TRIGGER_AT_S
+    slow_mu, trigger_end, timeout_s, trigger_at = server
+    capacity = CAPACITY
     work, more = draws.work, draws.more
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
     finishes: list[float] = []  # completion times (sorted too: FIFO)
@@ -273,8 +273,8 @@ def _stateful(strategy, rate, window_s, attempts, draws, nbins, server, local_ra
     # The pause before attempt n + 1 (ms) is ceiling[n] x random(): 100, 200, 400 ms ceilings.
     ceiling = [0.0] + [min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2.0 ** k) for k in range(max(1, attempts))]
     push, pop, inf = heapq.heappush, heapq.heappop, math.inf
-    slow_mu, trigger_end, timeout_s = server
-    capacity, trigger_at, bin_s, k_accepts = CAPACITY, TRIGGER_AT_S, BIN_S, THROTTLE_K
+    slow_mu, trigger_end, timeout_s, trigger_at = server
+    capacity, bin_s, k_accepts = CAPACITY, BIN_S, THROTTLE_K
     work, more = draws.work, draws.more
     times, clients, bins = draws.times + [inf], draws.clients, draws.bins
     starts: list[float] = []  # server arrival times (sorted: handled in time order)
@@ -436,7 +436,8 @@ def _recovery(raw: dict, trigger_end: float) -> tuple[float | None, float | None
     return _sustained(clients, first_bin), _sustained(server, first_bin)
 
 
-def fluid_recovery_s(rate: float, drop_pct: float, trigger_s: float, timeout_ms: float) -> float | None:
+def fluid_recovery_s(rate: float, drop_pct: float, trigger_s: float, timeout_ms: float,
+                     trigger_at_s: float = TRIGGER_AT_S) -> float | None:
     """When clients without retries are served again, in the fluid (average-rate) model.
 
     During the trigger the backlog grows at rate - drop x CAPACITY; afterwards it drains at the
@@ -446,7 +447,7 @@ def fluid_recovery_s(rate: float, drop_pct: float, trigger_s: float, timeout_ms:
     """
     if rate >= CAPACITY:  # the backlog never drains, trigger or not
         return None
-    end = TRIGGER_AT_S + trigger_s
+    end = trigger_at_s + trigger_s
     backlog = max(0.0, (rate - CAPACITY * drop_pct / 100.0) * trigger_s)
     excess = backlog - CAPACITY * timeout_ms / 1000.0
     return end + max(0.0, excess) / (CAPACITY - rate)
@@ -454,8 +455,9 @@ def fluid_recovery_s(rate: float, drop_pct: float, trigger_s: float, timeout_ms:
 
 def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, timeout_ms: int = 1000,
                  attempts: int = 4, window_s: int = DEFAULT_WINDOW_S, strategies=STRATEGIES,
-                 seed: int = 1) -> dict:
-    """Each chosen strategy on the same traffic through the same trigger.
+                 seed: int = 1, trigger_at_s: float = TRIGGER_AT_S) -> dict:
+    """Each chosen strategy on the same traffic through the same trigger, which starts at
+    `trigger_at_s` (TRIGGER_AT_S unless a published example starts it elsewhere).
 
     Result: {"capacity", "rate", "trigger": {"start_ms", "end_ms", "capacity"}, "bin_ms",
     "t_ms": [bin starts], "strategies": {name: {"offered", "goodput", "retries", "recovered_at_ms",
@@ -477,11 +479,11 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     """
     drop = drop_pct / 100.0
     timeout_s = timeout_ms / 1000.0
-    trigger_end = TRIGGER_AT_S + trigger_s
+    trigger_end = trigger_at_s + trigger_s
     nbins = int(math.ceil(SIM_S / BIN_S))
     after = int(math.ceil(trigger_end / BIN_S - 1e-9))  # first whole bin after the trigger
     span = max(1, nbins - after) * BIN_S
-    fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms)
+    fluid = fluid_recovery_s(rate, drop_pct, trigger_s, timeout_ms, trigger_at_s)
     out = {}
     demand = None
     draws = _Draws(rate, seed)
@@ -496,7 +498,7 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
             # exactly what no-retry clients send: a copy of that run, not a rerun.
             raws[name] = {key: list(v) if isinstance(v, list) else v for key, v in none.items()}
         else:
-            raws[name] = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed)
+            raws[name] = _run(name, draws, rate, drop, trigger_s, timeout_s, attempts, window_s, seed, trigger_at_s)
     for name in strategies:
         raw = raws[name]
         demand = raw["arrived"]
@@ -531,7 +533,7 @@ def retry_budget(rate: float = 85, drop_pct: int = 50, trigger_s: float = 5, tim
     return {
         "capacity": CAPACITY,
         "rate": rate,
-        "trigger": {"start_ms": _r(TRIGGER_AT_S * 1000), "end_ms": _r(trigger_end * 1000),
+        "trigger": {"start_ms": _r(trigger_at_s * 1000), "end_ms": _r(trigger_end * 1000),
                     "capacity": _r(CAPACITY * drop)},
         "bin_ms": _r(BIN_S * 1000),
         "t_ms": [_r(i * BIN_S * 1000) for i in range(nbins)],

@@ -120,3 +120,22 @@ def test_seeds_near_the_top_shift_down_to_stay_in_range():
 def _query(**items):
     from werkzeug.datastructures import MultiDict
     return MultiDict(items)
+
+
+def test_a_heavy_spread_arrives_in_steps_that_each_run_at_least_one_new_seed(client, monkeypatch):
+    monkeypatch.setattr(spread, "STEP_BUDGET_S", 0.0)  # every step stops after its first new seed
+    url = "/demos/fallacy-network/spread?hops=9&spread=4"
+    steps = []
+    while True:
+        response = client.get(url, headers=HX)
+        html = response.get_data(as_text=True)
+        if "Over 4 seeds" in html:
+            break
+        assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+        steps.append(re.search(r"Ran (\d+) of 4 seeds", html).group(1))
+        assert f'hx-get="{url.replace("&", "&amp;")}"' in html and 'hx-trigger="load' in html  # it asks again
+        assert len(steps) < 10
+    assert steps == ["2", "3"]  # seed 1 is the page's own run, cached when the state resolved
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    full = client.get("/demos/fallacy-network.json?hops=9&spread=4").get_json()["spread"]
+    assert len(full["seeds"]) == 4  # JSON is always whole

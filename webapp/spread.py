@@ -9,16 +9,21 @@ memoised in the same RESULTS cache and a second look at the same spread simulate
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from .demo_state import DemoState, resolve
+from .demo_state import RESULTS, DemoState, freeze, resolve
 from .params import Param, ParamError
 from .spread_figures import SPECS
 
 DEFAULT_SEEDS = 20
 MIN_SEEDS = 2
+# One htmx request for the spread simulates for about this long, then answers with its progress and
+# asks again (the seeds done are cached): no request holds a thread for the whole spread of a heavy
+# demo (20 failure-lab runs take ~5 s), and the learner sees it advance.
+STEP_BUDGET_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,11 @@ class Spread:
     verdicts: dict  # verdict -> share of runs (0..1)
     this_seed: int
     failed: tuple[int, ...] = ()  # seeds whose model raised (counted nowhere else)
+    pending: int = 0  # seeds not run yet: the step's time budget ran out first
+
+    @property
+    def done(self) -> int:
+        return len(self.seeds) + len(self.failed)
 
     def export(self) -> dict:
         return {"seeds": list(self.seeds), "figures": self.figures, "verdicts": self.verdicts}
@@ -64,12 +74,19 @@ def seeds_for(demo, seed: int, n: int) -> tuple[int, ...]:
     return tuple(range(start, start + n))
 
 
-def compute(state: DemoState, n: int) -> Spread:
+def compute(state: DemoState, n: int, budget_s: float | None = None) -> Spread:
+    """The spread over n seeds; with `budget_s`, stop starting new seeds once that much time has
+    gone (at least one seed always runs), and say how many are still pending."""
     demo, spec = state.demo, SPECS[state.demo.id]
     seeds = seeds_for(demo, state.values["seed"], n)
     rows, failed = [], []
-    for seed in seeds:
+    started, simulated = time.perf_counter(), False
+    for i, seed in enumerate(seeds):
         values = {**state.values, "seed": seed}
+        cached = (demo.id, freeze(values)) in RESULTS
+        if budget_s is not None and simulated and not cached and time.perf_counter() - started > budget_s:
+            return Spread(tuple(s for s, _, _ in rows), {}, {}, state.values["seed"], tuple(failed), len(seeds) - i)
+        simulated = simulated or not cached  # each step runs at least one new seed: it always advances
         run = resolve(demo, MultiDict(demo.params.query_items(values)))
         if run.result is None:
             failed.append(seed)

@@ -57,14 +57,22 @@ def demo_spread(demo_id: str):
         response.cache_control.no_store = bool(state.failure)
         return _vary(response)
 
-    def render():
-        result = spread.compute(state, n)
+    def render(result):
         return render_template(template, state=state, spread=result, n=n, lesson=lesson_for_demo(demo_id),
-                               figure=spread_chart.figure(result), alt=spread_chart.alt(result))
+                               url=spread_link(state, n), figure=None if result.pending else spread_chart.figure(result),
+                               alt=spread_chart.alt(result))
 
-    if not fragment:  # a full page carries the visitor's CSRF token: rendered for each visitor
-        return _vary(Response(render()))
-    entry = FRAGMENTS.get(("spread", demo_id, freeze(state.values), n), lambda: Encoded(render().encode()))
+    if not fragment:  # a plain link (no JavaScript): the whole spread at once, for this visitor
+        return _vary(Response(render(spread.compute(state, n))))
+    key = ("spread", demo_id, freeze(state.values), n)
+    if key not in FRAGMENTS:
+        result = spread.compute(state, n, budget_s=spread.STEP_BUDGET_S)
+        if result.pending:  # progress, and the fragment asks for the rest itself
+            response = Response(render(result))
+            response.cache_control.no_store = True
+            return _vary(response)
+        FRAGMENTS.get(key, lambda: Encoded(render(result).encode()))
+    entry = FRAGMENTS.get(key, lambda: Encoded(render(spread.compute(state, n)).encode()))
     return _vary(entry.response(request.headers.get("Accept-Encoding", ""), "text/html"))
 
 

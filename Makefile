@@ -27,10 +27,11 @@ test: $(VENV)/.installed-test
 	@./.ci/ensure-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Server time per demo request, and the failure lab's runs (in-process, a minute or two).
+# Server time per demo request, the failure lab's runs, and "Run 20 seeds" (in-process, a few minutes).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/demo_times.py
 	$(BIN)/python bench/lab.py
+	$(BIN)/python bench/spread.py
 
 # A room of learners against the real server (wrk, 127.0.0.1 only, about 100 s).
 bench-load: $(VENV)/.installed-test

@@ -70,3 +70,18 @@ def test_the_trigger_start_defaults_to_the_old_constant_and_moves_the_trigger():
     queue = {name: r["strategies"]["none"]["series"]["queue"] for name, r in (("early", early), ("late", late))}
     assert max(queue["early"][5:10]) > 100 > 40 > max(queue["late"][5:10])  # the backlog builds from 5 s on
     assert max(queue["late"][10:15]) > 100
+
+
+def test_brookers_occ_preset_names_its_source_and_its_seeds():
+    from webapp.sims import contention
+
+    demo = REGISTRY["backoff-contention"]
+    preset = next(p for p in demo.presets if p.name == "fifty")
+    assert "“Exponential Backoff And Jitter” (AWS Architecture Blog, 2015)" in preset.note
+    assert "holds in every one of seeds 1–20" in preset.note
+    values = demo.preset_values(preset)
+    assert (values["clients"], values["runs"]) == (50, 10)
+    for seed in SEEDS:  # the ranking of the post: full jitter fewest calls, no jitter slowest by far
+        s = contention.contention(clients=50, runs=10, seed=seed)["strategies"]
+        assert min(s, key=lambda k: s[k]["calls"]) == "full"
+        assert max(s, key=lambda k: s[k]["time"]) == "exponential"

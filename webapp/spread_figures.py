@@ -109,8 +109,9 @@ def _retry_budget_kinds(r, v):
 def _breaker_timeline(r, v):
     t = r["totals"]
     first_open = next((x["t_ms"] for x in r["transitions"] if x["to"] == "OPEN"), None)
-    return {"Trips": t["trips"], "First trip at (s)": _secs(first_open), "Reached the dependency": t["reached_dependency"],
-            "Rejected fast": t["rejected"], "Failed at the dependency": t["failure"]}
+    return {"Trips": t["trips"], "First trip at (s)": _secs(first_open),
+            "Reached the dependency": t["reached_dependency"], "Rejected fast": t["rejected"],
+            "Failed at the dependency": t["failure"]}
 
 
 def _breaker_timeline_kinds(r, v):
@@ -204,13 +205,15 @@ def _double_charge_kinds(r, v):
 
 def _race(r, v):
     d = r["designs"]
-    return {"Charges, check then insert": d["check_then_insert"]["charges"], "Charges, atomic claim": d["atomic_claim"]["charges"]}
+    return {"Charges, check then insert": d["check_then_insert"]["charges"],
+            "Charges, atomic claim": d["atomic_claim"]["charges"]}
 
 
 def _race_kinds(r, v):
     d = r["designs"]
-    return ("check-then-insert charges twice" if d["check_then_insert"]["double_charged"] else "check-then-insert charges once",
-            "the atomic claim charges twice" if d["atomic_claim"]["double_charged"] else "the atomic claim charges once")
+    naive, atomic = d["check_then_insert"]["double_charged"], d["atomic_claim"]["double_charged"]
+    return ("check-then-insert charges twice" if naive else "check-then-insert charges once",
+            "the atomic claim charges twice" if atomic else "the atomic claim charges once")
 
 
 def _network(r, v):

@@ -58,9 +58,9 @@ def demo_spread(demo_id: str):
         return _vary(response)
 
     def render(result):
+        figure = None if result.pending else spread_chart.figure(result)
         return render_template(template, state=state, spread=result, n=n, lesson=lesson_for_demo(demo_id),
-                               url=spread_link(state, n), figure=None if result.pending else spread_chart.figure(result),
-                               alt=spread_chart.alt(result))
+                               url=spread_link(state, n), figure=figure, alt=spread_chart.alt(result))
 
     if not fragment:  # a plain link (no JavaScript): the whole spread at once, for this visitor
         return _vary(Response(render(spread.compute(state, n))))

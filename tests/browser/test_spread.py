@@ -18,7 +18,8 @@ def test_run_20_seeds_shows_the_spread_beside_the_run(watched_page, live_server)
     page.get_by_role("link", name="Run 20 seeds").click()
     expect(slot.locator("h3")).to_have_text("Over 20 seeds (1–20)")
     expect(slot.locator("#spread-chart-retry-budget .main-svg").first).to_be_visible()  # plotly drew it
-    expect(slot.locator(".spread-verdicts")).to_contain_text(re.compile(r"Retries with backoff: \w[\w ,]* in \d+ of 20 runs"))
+    verdicts = slot.locator(".spread-verdicts")
+    expect(verdicts).to_contain_text(re.compile(r"Retries with backoff: \w[\w ,]* in \d+ of 20 runs"))
     expect(slot.locator(".spread-table tbody tr")).to_have_count(10)  # 5 strategies x 2 figures
     expect(page).to_have_url(re.compile(r"/demos/retry-budget\?rate=60&trigger_s=2$"))  # the page did not change
     expect(page.locator("#result-retry-budget .verdict")).to_be_visible()  # the single run is still there
@@ -34,7 +35,8 @@ def test_moving_a_slider_offers_the_spread_of_the_new_state(watched_page, live_s
     expect(link).not_to_have_attribute("href", before)
     expect(link).to_have_attribute("href", re.compile(r"down_ms=\d+&spread=20$"))
     link.click()
-    expect(page.locator("#spread-backoff-timeline .spread-verdicts li").first).to_contain_text(re.compile(r"in \d+ of 20 runs"))
+    first_verdict = page.locator("#spread-backoff-timeline .spread-verdicts li").first
+    expect(first_verdict).to_contain_text(re.compile(r"in \d+ of 20 runs"))
 
 
 def test_without_javascript_the_button_is_a_link_to_a_page(browser, live_server):

@@ -758,8 +758,8 @@ register(Demo(
 register(Demo(
     "retry-budget", "Overload that outlives its trigger, and retry budgets", RETRY_BUDGET_PARAMS,
     retry_budget.retry_budget, present_budget,
-    summary="Clients call a server near its capacity; at 10 s its capacity drops for a few seconds. "
-            "Which client behaviours let it recover when the trigger ends?",
+    summary="Clients call a server near its capacity; at 10 s (unless you move it) its capacity drops for a few "
+            "seconds. Which client behaviours let it recover when the trigger ends?",
     presets=(
         Preset("metastable", "Metastable failure", {}, "85 req/s, a 5 s dip to half capacity, 4 attempts"),
         Preset("blip", "A 2-second blip", {"trigger_s": 2}, "too short to build a backlog: everyone rides it out"),
@@ -783,8 +783,9 @@ register(Demo(
                "under capacity, and within this 60 s run only at 40 req/s or less"),
         Preset("brooker-stability-sim", "Brooker's Stability Sim 2026",
                {"rate": 70, "drop_pct": 50, "trigger_s": 5, "trigger_at_s": 5, "attempts": 4},
-               "the “metastable-retry” example of Marc Brooker's Stability Sim (2026): 70 req/s open loop, 3 retries, "
-               "1 s timeout, 100 req/s of capacity, one of two servers down from 5 s to 10 s, 60 s. This model has one "
-               "queue, so the lost server is half the capacity for those 5 s. Plain retries keep the server "
-               "overloaded after it returns in 20 of 20 seeds; without retries it recovers in 20 of 20 seeds"),
+               "the “metastable-retry” example of Marc Brooker's Stability Sim (2026): 70 req/s open loop, "
+               "3 retries, 1 s timeout, 100 req/s of capacity, one of two servers down from 5 s to 10 s of a 60 s "
+               "run. This model has one queue, so the lost server is half the capacity for those 5 s. Plain retries "
+               "keep the server overloaded after it returns in 20 of 20 seeds; without retries it recovers in 20 "
+               "of 20 seeds"),
     )))

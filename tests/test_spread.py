@@ -93,6 +93,7 @@ def test_the_fragment_counts_runs_and_draws_a_valid_chart(client):
     assert "Over 20 seeds (1–20)" in html
     counts = [int(n) for n in re.findall(r"</strong> in (\d+) of 20 runs", html)]
     assert counts and sum(counts) == 20  # one verdict per run in this demo
+    assert html.count('class="spread-mine"') == 1  # this page's own run reached one of them
     state = demo_state.resolve(REGISTRY["backoff-timeline"], _query(down_ms="600", jitter="full"))
     go.Figure(spread_chart.figure(spread.compute(state, 20)))  # raises on a property Plotly does not know
     assert 'class="chart spread-chart"' in html

@@ -34,6 +34,7 @@ class Spread:
     this_seed: int
     failed: tuple[int, ...] = ()  # seeds whose model raised (counted nowhere else)
     pending: int = 0  # seeds not run yet: the step's time budget ran out first
+    this_kinds: tuple[str, ...] = ()  # the verdicts this page's own run reached
 
     @property
     def done(self) -> int:
@@ -97,7 +98,8 @@ def compute(state: DemoState, n: int, budget_s: float | None = None) -> Spread:
     counted = len(rows) or 1
     kinds = [kind for _, _, ks in rows for kind in ks]
     verdicts = {kind: round(kinds.count(kind) / counted, 4) for kind in dict.fromkeys(kinds)}
-    return Spread(tuple(s for s, _, _ in rows), figures, verdicts, state.values["seed"], tuple(failed))
+    mine = next((ks for seed, _, ks in rows if seed == state.values["seed"]), ())
+    return Spread(tuple(s for s, _, _ in rows), figures, verdicts, state.values["seed"], tuple(failed), 0, tuple(mine))
 
 
 def _summary(values: list) -> dict:

@@ -50,7 +50,7 @@ def _section(policy: Policy, notes: list[str]) -> str:
     if policy.breaker is not None or policy.bulkhead is not None or policy.budget is not None:
         notes.append(f"{policy.label}: stamina only retries; a breaker, bulkhead or retry budget needs "
                      "another library (see the resilience4j, Polly or Envoy tabs for the settings).")
-    return (f"@stamina.retry(\n"
+    return (f"retry_{policy.name} = stamina.retry(\n"
             f"    on=TransientError,\n"
             f"    attempts={retry.attempts},\n"
             f"    timeout={timeout}\n"
@@ -58,7 +58,8 @@ def _section(policy: Policy, notes: list[str]) -> str:
             f"    wait_exp_base={retry.multiplier:g},\n"
             f"    wait_max={seconds(cap)},\n"
             f"    wait_jitter={seconds(jitter)},\n"
-            f")\n"
+            f")\n\n\n"
+            f"@retry_{policy.name}\n"
             f"def call_{policy.name}():\n"
             f"    \"\"\"Your call to {policy.label} goes here.\"\"\"\n"
             f"    raise TransientError(\"replace with the real call\")\n")

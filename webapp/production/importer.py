@@ -77,8 +77,38 @@ class _Reader:
 def _show(raw) -> str:
     if raw is None:
         return "(not set)"
-    text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+    text = raw if isinstance(raw, str) else _brief(raw, [80])
     return text if len(text) <= 80 else text[:80] + "…"
+
+
+def _brief(raw, budget: list) -> str:
+    """JSON-like text of at most ~budget characters: YAML aliases can make a small text a huge tree,
+    so nothing here walks more of it than it prints."""
+    if budget[0] <= 0:
+        return "…"
+    if isinstance(raw, dict):
+        parts = []
+        for key, value in raw.items():
+            if budget[0] <= 0:
+                parts.append("…")
+                break
+            part = f"{json.dumps(str(key))}: {_brief(value, budget)}"
+            budget[0] -= len(part)
+            parts.append(part)
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(raw, list):
+        parts = []
+        for value in raw:
+            if budget[0] <= 0:
+                parts.append("…")
+                break
+            part = _brief(value, budget)
+            budget[0] -= len(part)
+            parts.append(part)
+        return "[" + ", ".join(parts) + "]"
+    text = json.dumps(raw, default=str)
+    budget[0] -= len(text)
+    return text
 
 
 # ---- reading the text ------------------------------------------------------------------------

@@ -36,14 +36,17 @@ def generate(demo_id: str, values: dict, library: str, title: str) -> Rendered |
     return rendered
 
 
+def expressible(demo_id: str, values: dict) -> list[str]:
+    """The libraries that can express this state, without rendering any of them."""
+    mapping = mapping_for(demo_id, values)
+    if mapping is None:
+        return []
+    return [name for name, module in LIBRARIES.items() if any(module.expresses(p) for p in mapping.policies)]
+
+
 def available(demo_id: str, values: dict, title: str) -> dict[str, Rendered]:
     """Every library that can express this state, with its configuration."""
-    found = {}
-    for name in LIBRARIES:
-        rendered = generate(demo_id, values, name, title)
-        if rendered is not None:
-            found[name] = rendered
-    return found
+    return {name: generate(demo_id, values, name, title) for name in expressible(demo_id, values)}
 
 
-__all__ = ["LIBRARIES", "Rendered", "available", "generate", "mapping_for"]
+__all__ = ["LIBRARIES", "Rendered", "available", "expressible", "generate", "mapping_for"]

@@ -9,9 +9,7 @@ Thresholds default to 1024 connections, pending and active requests, and 3 concu
 
 from __future__ import annotations
 
-import yaml
-
-from .formats import Rendered, comment_block, proto_duration, worst_case_ms
+from .formats import Rendered, comment_block, yaml_text, proto_duration, worst_case_ms
 from .policy import Mapping, Policy
 
 LABEL = "Envoy"
@@ -139,5 +137,5 @@ def render(mapping: Mapping, title: str) -> Rendered | None:
     header = [f"Reliability Lab: {title}, as {VERSION}.",
               "routes: entries for a virtual host's routes; clusters: merge into your cluster definitions.",
               "num_retries counts retries only: 4 retries are 5 attempts."]
-    text = comment_block(header, "#") + "\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    text = comment_block(header, "#") + "\n" + yaml_text(document)
     return Rendered(text, "yaml", notes)

@@ -8,9 +8,7 @@ calls, 60 s open, 10 calls half-open; Bulkhead maxConcurrentCalls 25, maxWaitDur
 
 from __future__ import annotations
 
-import yaml
-
-from .formats import Rendered, comment_block, spring_duration
+from .formats import Rendered, comment_block, yaml_text, spring_duration
 from .policy import Breaker, Mapping, Policy, Retry
 
 LABEL = "Java resilience4j"
@@ -166,6 +164,6 @@ def render(mapping: Mapping, title: str) -> Rendered | None:
         java += _java(p, sections) + [""]
     header = [f"Reliability Lab: {title}, as {VERSION}.", "maxAttempts counts the first call: 5 is 4 retries.",
               "application.yml. Decorate in resilience4j's order: Retry(CircuitBreaker(TimeLimiter(Bulkhead(call))))."]
-    text = (comment_block(header, "#") + "\n" + yaml.safe_dump({"resilience4j": kinds}, sort_keys=False)
+    text = (comment_block(header, "#") + "\n" + yaml_text({"resilience4j": kinds})
             + "\n" + comment_block(["The same in code (resilience4j's builders):", ""] + java[:-1], "#") + "\n")
     return Rendered(text, "yaml", notes)

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from ..demo_state import resolve
 from ..demos import REGISTRY
 from ..params import ParamError
-from . import LIBRARIES, Rendered, available, generate, importer
+from . import LIBRARIES, Rendered, available, expressible, generate, importer
 from .policy import MAPPINGS
 
 production = Blueprint("production", __name__)
@@ -88,16 +88,16 @@ def production_panel_for(demo, values: dict, chosen: str | None = None) -> dict 
     such) and the chosen library's configuration."""
     if demo.id not in MAPPINGS:
         return None
-    configs = available(demo.id, values, demo.title)
-    if not configs:
+    names = expressible(demo.id, values)
+    if not names:
         return None
-    chosen = chosen if chosen in configs else next(iter(configs))
+    chosen = chosen if chosen in names else names[0]  # only the chosen library is rendered
     query = urlencode(demo.params.query_items(values))
     suffix = f"?{query}" if query else ""
-    tabs = [{"name": name, "label": module.LABEL, "version": module.VERSION, "ok": name in configs,
+    tabs = [{"name": name, "label": module.LABEL, "version": module.VERSION, "ok": name in names,
              "text_url": f"/demos/{demo.id}/config/{name}{suffix}",
              "fragment_url": f"/demos/{demo.id}/production/{name}{suffix}"} for name, module in LIBRARIES.items()]
-    rendered = configs[chosen]
+    rendered = generate(demo.id, values, chosen, demo.title)
     return {"demo": demo, "tabs": tabs, "chosen": chosen, "text": as_text(rendered), "syntax": rendered.syntax,
             "json_notes": rendered.notes if rendered.syntax == "json" else [],
             "chosen_tab": next(t for t in tabs if t["name"] == chosen)}

@@ -412,8 +412,12 @@ def _resilience4j(doc: dict) -> Imported:
         reader = _Reader("resilience4j", "timeout-tradeoff")
         at, conf, _ = found.pop("timelimiter")
         _r4j_timeout(reader, at, conf)
+    elif found["bulkhead"]:
+        reader = _Reader("resilience4j", "bulkhead")
+        _r4j_bulkheads(reader, root)
+        found.pop("bulkhead")
     else:
-        raise ConfigError("resilience4j", "no retry, circuitbreaker or timelimiter settings")
+        raise ConfigError("resilience4j", "no retry, circuitbreaker, timelimiter or bulkhead settings")
     shown = reader.demo.id
     for kind, entry in found.items():
         if entry is None:
@@ -504,6 +508,43 @@ def _r4j_breaker(reader: _Reader, at: str, conf: dict) -> None:
                                   "failureRateThreshold", "permittedNumberOfCallsInHalfOpenState",
                                   "waitDurationInOpenState", "automaticTransitionFromOpenToHalfOpenEnabled"},
                "not modelled")
+
+
+_POOLS = ("search", "checkout", "profile")
+
+
+def _r4j_bulkheads(reader: _Reader, root: dict) -> None:
+    """Instances named after the demo's features size their pools; a single other instance sizes all three."""
+    group = "instances" if "instances" in root["bulkhead"] else "configs"
+    entries = root["bulkhead"][group]
+    named = {n: c for n, c in entries.items() if n in _POOLS}
+    if named:
+        targets = [(n, [n], c) for n, c in named.items()]
+        for n, c in entries.items():
+            if n not in _POOLS:
+                reader.skip(f"bulkhead.{group}.{n}", c, "not modelled: the demo's pools are search, checkout, profile")
+    else:
+        first = next(iter(entries))
+        targets = [(first, list(_POOLS), entries[first])]
+        for n in list(entries)[1:]:
+            reader.skip(f"bulkhead.{group}.{n}", entries[n], "not imported: the demo shows one instance")
+    waits = set()
+    for name, pools, conf in targets:
+        at = f"bulkhead.{group}.{name}."
+        conf = _dict(at.rstrip("."), conf or {})
+        size = _int(at + "maxConcurrentCalls", conf.get("maxConcurrentCalls", 25), 1)
+        for pool in pools:
+            reader.set(at + "maxConcurrentCalls", conf.get("maxConcurrentCalls"), f"{pool}_pool", size,
+                       "" if "maxConcurrentCalls" in conf else "resilience4j's default is 25")
+        waits.add(_spring_ms(at + "maxWaitDuration", conf.get("maxWaitDuration", 0)))
+        _leftovers(reader, conf, at, {"maxConcurrentCalls", "maxWaitDuration"}, "not modelled")
+    wait = max(waits)
+    if wait == 0:
+        reader.set("(maxWaitDuration)", "0", "queue_limit", 0, "a call that finds no permit fails at once")
+    else:
+        reader.set("(maxWaitDuration)", f"{wait:g} ms", "queue_timeout_ms", wait,
+                   "the semaphore bulkhead does not bound how many wait: the demo's queue length is kept"
+                   + ("; the longest of the instances' waits" if len(waits) > 1 else ""))
 
 
 def _r4j_timeout(reader: _Reader, at: str, conf: dict) -> None:

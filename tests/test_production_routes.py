@@ -135,4 +135,15 @@ def test_import_needs_the_csrf_token(client):
 def test_import_page_offers_every_format(client):
     html = client.get("/production/import").get_data(as_text=True)
     assert all(name in html for name in ("gRPC service config", "Envoy", "resilience4j", "Polly"))
-    assert REGISTRY  # the demos are loaded with the app
+    assert 'name="csrf_token"' in html and 'maxlength="65536"' in html
+
+
+@pytest.mark.parametrize("slug,demo_id", [("retry-backoff", "retry-storm"), ("circuit-breaker", "cascade"),
+                                          ("timeouts", "timeout-retry-budget")])
+def test_lesson_pages_carry_the_panel_in_each_demos_state(client, slug, demo_id):
+    param = next(iter(REGISTRY[demo_id].params)).name
+    value = REGISTRY[demo_id].params.by_name[param]
+    state = value.to_text(value.min if value.default != value.min else value.max)
+    html = client.get(f"/lessons/{slug}?{demo_id}.{param}={state}").get_data(as_text=True)
+    assert f'id="production-{demo_id}"' in html
+    assert f"/demos/{demo_id}/config/" in html and f"{param}={state}" in html

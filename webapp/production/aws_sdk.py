@@ -52,6 +52,7 @@ def render(mapping: Mapping, title: str) -> Rendered | None:
                          f"one: {number(p.deadline_ms)} ms).")
         profile = "default" if len(policies) == 1 else f"profile {p.name}"
         sections.append(f"[{profile}]\nretry_mode = standard\nmax_attempts = {r.attempts}\n")
+        # botocore: total_max_attempts counts the first call; its older max_attempts key counts retries only.
         boto.append(f"config_{p.name} = Config(retries={{\"mode\": \"standard\", \"total_max_attempts\": "
                     f"{r.attempts}}}{timeouts})")
     header = [f"Reliability Lab: {title}, as the {VERSION}.",

@@ -44,7 +44,7 @@ def _route(policy: Policy, notes: list[str]) -> dict | None:
                          "Nearest: 0.001s.")
             base = 1
         cap = retry.cap_ms if retry.cap_ms is not None else retry.longest_wait_ms
-        policy_ = {"retry_on": "5xx,reset,connect-failure,retriable-status-codes",
+        policy_ = {"retry_on": "5xx,reset,connect-failure",
                    "num_retries": retry.attempts - 1}
         if retrying and policy.timeout_ms is not None:
             policy_["per_try_timeout"] = proto_duration(policy.timeout_ms)

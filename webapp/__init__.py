@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     from . import assets, caching, errors, lab_views, lessons, live, security, views
+    from .production import views as production_views
 
     assets.init_app(app)
     caching.init_app(app)
@@ -28,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(views.pages)
     app.register_blueprint(views.demos)
     app.register_blueprint(lab_views.lab)
+    app.register_blueprint(production_views.production)  # "Use this in production", /production/import
     live.init_app(app)  # live sessions (workshop mode): /live
     errors.init_app(app)
     return app

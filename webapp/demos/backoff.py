@@ -199,6 +199,31 @@ register(Demo(
         Preset("full-jitter", "Full jitter", {"jitter": "full"}, "each wait drawn from 0 to the ceiling"),
         Preset("capped", "Cap at 1 s", {"max_attempts": 10, "cap_ms": 1000},
                "10 attempts, no wait longer than a second"),
+        # Library defaults (issue 19), each from the library's own documentation.
+        Preset("grpc-default", "gRPC default (A6 example)",
+               {"max_attempts": 4, "base_ms": 100, "cap_ms": 1000, "multiplier": 2.0},
+               "retryPolicy has no defaults; gRFC A6's example: 4 attempts, 0.1 s doubling to 1 s, each wait "
+               "×random(0.8, 1.2) (github.com/grpc/proposal A6-client-retries.md)"),
+        Preset("envoy-default", "Envoy default",
+               {"max_attempts": 2, "base_ms": 25, "cap_ms": 250, "jitter": "full"},
+               "num_retries 1, base_interval 25 ms, max_interval 10 × base, full jitter "
+               "(envoyproxy.io: route retry_policy, config.core.v3.BackoffStrategy); moving a slider rounds "
+               "25 ms and 250 ms to the sliders' notches"),
+        Preset("aws-standard-2026", "AWS SDK standard (2026)",
+               {"max_attempts": 3, "base_ms": 50, "cap_ms": 20000, "jitter": "full"},
+               "3 attempts, rand() × min(50 ms × 2ⁿ, 20 s) for transient errors "
+               "(docs.aws.amazon.com/sdkref: Retry behavior, standard mode)"),
+        Preset("tenacity-exponential-jitter", "tenacity wait_exponential_jitter",
+               {"base_ms": 1000, "cap_ms": 60000},
+               "initial 1 s doubling to 60 s; tenacity adds uniform(0, 1 s) on top, which no demo jitter matches, "
+               "and has no stop of its own (tenacity.readthedocs.io: wait_exponential_jitter)"),
+        Preset("polly-v8-default", "Polly v8 default",
+               {"max_attempts": 4, "base_ms": 2000, "multiplier": 1.0},
+               "MaxRetryAttempts 3, Delay 2 s, BackoffType Constant, no jitter "
+               "(pollydocs.org: RetryStrategyOptions)"),
+        Preset("resilience4j-default", "resilience4j default",
+               {"max_attempts": 3, "base_ms": 500, "multiplier": 1.0},
+               "maxAttempts 3, waitDuration 500 ms, fixed (resilience4j.readme.io: Retry)"),
     )))
 register(Demo(
     "retry-storm", "A retry storm: many clients, one dependency", STORM_PARAMS, backoff.storm,

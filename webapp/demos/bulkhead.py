@@ -432,6 +432,10 @@ PRESETS = (
            {"slow_factor": 1, "search_pool": 14, "checkout_pool": 13, "profile_pool": 4, "queue_limit": None,
             "queue_timeout_ms": None, "duration_s": 60},
            "small pools, no fault, unbounded queue: each bulkhead is an M/M/c queue, checked against Erlang C"),
+    Preset("resilience4j-default", "resilience4j default",
+           {"search_pool": 25, "checkout_pool": 25, "profile_pool": 25, "queue_limit": 0},
+           "maxConcurrentCalls 25, maxWaitDuration 0: a call that finds no permit fails at once "
+           "(resilience4j.readme.io: Bulkhead)"),
 )
 
 register(Demo(

@@ -410,6 +410,9 @@ register(Demo(
         Preset("library-default", "A 30 s library default", {"timeout_ms": 30000},
                "almost no false timeouts, but every hung call holds its thread for 30 s"),
         Preset("no-timeout", "No timeout", {"timeout_ms": None}, "hung calls hold their threads for ever"),
+        Preset("resilience4j-default", "resilience4j TimeLimiter default", {"timeout_ms": 1000},
+               "timeoutDuration 1 s (resilience4j.readme.io: TimeLimiter); Polly v8's Timeout default is the "
+               "30 s preset"),
     )))
 
 register(Demo(

@@ -14,7 +14,7 @@ MAX_ANSWER_LENGTH = 40
 
 # A number, then optionally a unit: "1,500.5 ms", "~95,1 %", "-3".
 _NUMBER = re.compile(r"^[~≈]?\s*([+-]?[0-9][0-9.,'\u00a0\u202f ]*)\s*(.*)$")
-_GROUPED = {",": re.compile(r"^\d{1,3}(,\d{3})+$"), ".": re.compile(r"^\d{1,3}(\.\d{3}){2,}$")}
+_GROUPED = {",": re.compile(r"^[1-9]\d{0,2}(,\d{3})+$"), ".": re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")}
 # Units of time, in milliseconds: an answer in one converts to a question asked in another.
 _TIME_MS = {"ms": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "s": 1000.0, "sec": 1000.0, "secs": 1000.0,
             "second": 1000.0, "seconds": 1000.0, "min": 60_000.0, "minute": 60_000.0, "minutes": 60_000.0}

@@ -130,7 +130,7 @@ def normalise_answer(question, raw: str) -> str | None:
     if correct is None:
         return None
     if question.numeric:
-        return _num(float(raw.strip().replace(",", "")))
+        return _num(question.read(raw))  # "95,1 %" and "0.951" are stored as 95.1
     return raw.strip()
 
 

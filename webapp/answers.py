@@ -32,7 +32,8 @@ def read_number(text: str, unit: str = "") -> float | None:
     value = _plain_number(match.group(1))
     if value is None or not math.isfinite(value):
         return None
-    return _in_unit(value, match.group(2).strip().lower(), unit.strip().lower())
+    converted = _in_unit(value, match.group(2).strip().lower(), unit.strip().lower())
+    return None if converted is None else round(converted, 9)  # 0.951 × 100 is 95.1, not 95.10000000000001
 
 
 def _plain_number(digits: str) -> float | None:

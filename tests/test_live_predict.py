@@ -135,5 +135,5 @@ def test_the_csv_export_counts_per_question_vote_and_choice_without_identities(l
         ("1", "1,500 ms", "1")]
     text = response.get_data(as_text=True)
     for who, _ in people:
-        assert who.get_cookie("rl_live_id").value not in text
+        assert who.get_cookie("rl_live_id", path="/live").value not in text
     assert people[0][0].get(f"/live/{code}/answers.csv").status_code == 403  # the instructor's only

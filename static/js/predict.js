@@ -21,7 +21,7 @@
     document.querySelectorAll("[data-question]").forEach(function (q) {
       var id = q.getAttribute("data-question");
       var answered = q.querySelector("[data-answered]");
-      var entry = answered ? { answer: answered.getAttribute("data-given") }
+      var entry = answered ? { answer: answered.getAttribute("data-answer") }
         : q.querySelector("[data-skipped]") ? { skipped: true } : null;
       if (entry && JSON.stringify(p[id]) !== JSON.stringify(entry)) {
         p[id] = entry;
@@ -44,8 +44,11 @@
     if (entry.skipped) {
       values.skip = "1";
       form.noValidate = true;  // a skip has no answer to validate
-    } else {
-      values.answer = entry.answer;
+    } else {  // fill the form as the learner did: htmx validates it and sends its fields
+      var input = form.querySelector("input[type=text][name=answer]") ||
+        form.querySelector("input[name=answer][value=\"" + String(entry.answer).replace(/["\\]/g, "") + "\"]");
+      if (!input) return Promise.resolve();
+      if (input.type === "radio") input.checked = true; else input.value = entry.answer;
     }
     return window.htmx.ajax("POST", form.getAttribute("hx-post"), {
       source: form, target: "#" + q.id, swap: "outerHTML", values: values,

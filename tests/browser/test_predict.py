@@ -61,6 +61,11 @@ def test_skip_show_me_and_a_demo_behind_two_questions(watched_page, live_server)
     jitter.get_by_role("button", name="Check").click()
     expect(storm.locator(".verdict")).to_be_visible()
     expect(page).to_have_url(re.compile(r"revealed\.storm-peak=1&answer\.jitter-peak=0#question-jitter-peak$"))
+    page.goto(f"{live_server}/lessons/retry-backoff")  # a revisit replays both, one after the other
+    expect(page.locator("#question-storm-peak [data-skipped]")).to_be_visible()
+    expect(page.locator("#question-jitter-peak .question-feedback")).to_be_visible()
+    expect(storm.locator(".verdict")).to_be_visible()
+    expect(page.locator("#demo-backoff-timeline .withheld")).to_be_visible()  # never answered
 
 
 def test_without_javascript_the_result_waits_and_the_redirect_carries_the_answer(browser, live_server):  # noqa: F811

@@ -76,4 +76,5 @@ def test_predicting_the_metastable_failure(watched_page, live_server):
     question.get_by_label("Not before the run ends").check()
     question.get_by_role("button", name="Check").click()
     expect(page.locator("#question-metastable .question-feedback")).to_contain_text("Right.")
-    expect(question.get_by_role("link", name="See it in the demo")).to_have_attribute("href", "/demos/retry-budget")
+    expect(question.get_by_role("link", name="See it in the demo")).to_have_attribute(  # inside the lesson
+        "href", re.compile(r"^/lessons/retry-storms\?.*answer\.metastable=3#demo-retry-budget$"))

@@ -105,9 +105,10 @@ def question(slug: str, qid: str):
     url = predict.lesson_url(slug, after, f"question-{qid}")
     if not wants_fragment(request):
         return redirect(url, 303)
+    demo_waiting = q.reveals in predict.withheld(current, predict.revealed(current, after))
     html = render_template("lesson/_question.html", question=q, lesson=current, correct=correct,
-                           given=given, pairs=after, skipped=skip)
-    if q.reveals and q.reveals not in predict.withheld(current, predict.revealed(current, after)):
+                           given=given, pairs=after, skipped=skip, demo_waiting=demo_waiting)
+    if q.reveals and not demo_waiting:
         html += _revealed_demo(current, q.reveals, after)
     response = Response(html)
     response.headers["HX-Replace-Url"] = url

@@ -35,6 +35,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redir
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from ..answers import MAX_ANSWER_LENGTH
 from ..compressed import RenderCache, choose_encoding, compress
 from ..demo_state import resolve, wants_fragment
 from ..demos import REGISTRY
@@ -348,7 +349,10 @@ def answer(code: str):
                                                        message="Answers are closed."), 409)
     stored = model.normalise_answer(question, request.form.get("answer", ""))
     if stored is None:
-        message = "That is not an answer: " + ("give a number." if question.numeric else "pick one of the choices.")
+        raw = request.form.get("answer", "").strip()
+        message = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
+                   else "That is not an answer: " + ("give a number like 12.5." if question.numeric
+                                                     else "pick one of the choices."))
         return _answer_response(code, _render_question(session, question, attendee, message=message), 400)
     key = model.answer_key(qid, model.vote_of(session.state))
     voted = store().answer_of(code, key, attendee)

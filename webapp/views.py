@@ -30,27 +30,23 @@ def index():
 
 
 @pages.get("/lessons/<slug>")
-def lesson(slug: str):
-    return _lesson_page(_lesson_or_404(slug), list(request.args.items(multi=True)))
-
-
-def _lesson_page(current, pairs: list, invalid: dict | None = None, status: int | None = None):
+def lesson(slug: str, invalid: dict | None = None):
     lessons = all_lessons()
-    args = MultiDict(pairs)
+    current = _lesson_or_404(slug)
     # On a lesson page a demo's parameters carry its id as a prefix: ?retry-storm.clients=50
-    states = {demo_id: resolve(REGISTRY[demo_id], args, prefix=f"{demo_id}.")
+    states = {demo_id: resolve(REGISTRY[demo_id], request.args, prefix=f"{demo_id}.")
               for demo_id in current.demos}
     order = list(lessons)
-    position = order.index(current.slug)
+    position = order.index(slug)
     neighbours = {"previous": lessons[order[position - 1]] if position > 0 else None,
                   "next": lessons[order[position + 1]] if position + 1 < len(order) else None}
     # An answered question (a no-JS form post redirects here) shows its feedback: ?answer.<id>=<value>
-    answers = {qid: q.check(args[f"answer.{qid}"]) for qid, q in current.questions.items()
-               if f"answer.{qid}" in args}
+    answers = {qid: q.check(request.args[f"answer.{qid}"]) for qid, q in current.questions.items()
+               if f"answer.{qid}" in request.args}
+    status = 400 if invalid or any(s.error for s in states.values()) else 200
+    present = request.args.get("present") == "1"  # presenter mode: a projector-sized page
+    pairs = list(request.args.items(multi=True))  # predict, then see: which demos still wait
     done = predict.revealed(current, pairs)
-    if status is None:
-        status = 400 if any(s.error for s in states.values()) else 200
-    present = args.get("present") == "1"  # presenter mode: a projector-sized page
     html = render_template("lesson.html", lesson=current, states=states, answers=answers, present=present,
                            waiting=predict.withheld(current, done), done=done, pairs=pairs,
                            invalid=invalid or {}, **neighbours)
@@ -96,8 +92,8 @@ def question(slug: str, qid: str):
         if correct is None:
             problem = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
                        else None)
-            if not wants_fragment(request):
-                return _lesson_page(current, pairs, invalid={qid: problem or True}, status=400)
+            if not wants_fragment(request):  # the lesson page (its query rides in the form's action), 400
+                return lesson(slug, invalid={qid: problem or True})
             html = render_template("lesson/_question.html", question=q, lesson=current, pairs=pairs,
                                    invalid=problem or True, given=given)
             return _vary(Response(html, 400))

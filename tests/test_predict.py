@@ -103,6 +103,7 @@ def test_a_guarded_demo_leaves_its_result_out_until_answered(client):
     for absent in ('class="verdict"', 'class="stats"', "data-figure", 'class="truth"', 'class="data-table"'):
         assert absent not in result
     assert 'class="presets"' in result  # the controls stay
+    assert "the whole 95%" not in result  # a preset's note tells the result: it waits too
     assert 'name="hops"' in html.split('id="demo-fallacy-network"')[1].split("</section>")[0]
     assert "95.1%" not in html.split('id="discussion-fallacy-network"')[1].split("</div>")[0]
     assert "<strong>95.1%</strong>" not in html  # the text after the demo does not give it away
@@ -110,7 +111,7 @@ def test_a_guarded_demo_leaves_its_result_out_until_answered(client):
     answered = client.get("/lessons/fallacies?answer.chain-success=95").get_data(as_text=True)
     result = _result(answered, "fallacy-network")
     assert 'class="verdict"' in result and "data-figure" in result and 'class="truth"' in result
-    assert "<strong>95.1%</strong>" in answered
+    assert "<strong>95.1%</strong>" in answered and "the whole 95%" in result
     assert 'class="withheld"' in _result(answered, "fallacy-latency")  # the next question still waits
     skipped = client.get("/lessons/fallacies?revealed.chain-success=1").get_data(as_text=True)
     assert 'class="verdict"' in _result(skipped, "fallacy-network")
@@ -255,3 +256,13 @@ def test_a_broken_reveal_fails_at_start_up(extra, message):
     text = (LESSON % "").replace("show: /demos/retry-storm}", f"show: /demos/retry-storm{extra}}}")
     with pytest.raises(LessonError, match=message):
         parse_lesson(text)
+
+
+def test_a_demo_whose_controls_are_in_its_partial_keeps_them_while_withheld(client):
+    html = client.get("/lessons/circuit-breaker?breaker-step.steps=ffff").get_data(as_text=True)
+    result = _result(html, "breaker-step")
+    assert 'class="withheld"' in result and 'id="breaker-step-do-f"' in result  # the step buttons
+    assert "What just happened" not in result and 'class="verdict"' not in result
+    revealed = _result(client.get("/lessons/circuit-breaker?breaker-step.steps=ffff&revealed.rejected-anyway=1")
+                       .get_data(as_text=True), "breaker-step")
+    assert "What just happened" in revealed and 'id="breaker-step-do-f"' in revealed

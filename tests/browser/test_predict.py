@@ -48,6 +48,12 @@ def test_the_result_waits_for_the_answer_and_a_revisit_remembers_it(watched_page
     expect(page.locator("#demo-fallacy-network .verdict")).to_be_visible()
     expect(page.locator("#demo-fallacy-latency .withheld")).to_be_visible()
 
+    page.goto(f"{live_server}/")
+    page.get_by_role("button", name="Forget my progress").click()
+    page.goto(f"{live_server}/lessons/fallacies")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#demo-fallacy-network .withheld")).to_be_visible()
+
 
 def test_skip_show_me_and_a_demo_behind_two_questions(watched_page, live_server):  # noqa: F811
     page = watched_page

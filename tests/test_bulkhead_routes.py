@@ -130,7 +130,7 @@ def test_csv_is_one_row_per_mode_and_feature(client):
 
 
 def test_the_state_survives_as_a_lesson_link(client):
-    html = client.get("/lessons/bulkhead?bulkhead.slow_factor=1").get_data(as_text=True)
+    html = client.get("/lessons/bulkhead?bulkhead.slow_factor=1&revealed.checkout-share=1").get_data(as_text=True)
     result = html.split('id="result-bulkhead"')[1]
     assert "No fault: every feature succeeds 100" in result
     assert "This is “A good day”" in result

@@ -48,7 +48,8 @@ def test_every_demo_link_in_these_lessons_opens_a_valid_state(client, path):
 def test_key_points_renders_without_demos(client):
     html = client.get("/lessons/key-points").get_data(as_text=True)
     assert html.count('class="kp-lessons"') == 5
-    assert 'href="/demos/degradation?comments=slow"' in html
+    assert ('href="/lessons/graceful-degradation?degradation.comments=slow&amp;revealed.product=1&amp;'
+            'revealed.slow-comments=1&amp;revealed.longer-timeout=1#demo-degradation"') in html
     assert 'class="demo"' not in html
 
 

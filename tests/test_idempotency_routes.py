@@ -56,7 +56,8 @@ def test_a_typed_schedule_is_a_link_and_wins_over_the_named_interleaving(client)
     assert "Your schedule BBAA" in html
     assert re.search(r'name="schedule" value="bbaa"', html)  # the form keeps what was typed
     assert "A gets 409" in html
-    lesson = client.get("/lessons/idempotency?idempotency-race.schedule=BBAA").get_data(as_text=True)
+    lesson = client.get("/lessons/idempotency?idempotency-race.schedule=BBAA"
+                          "&revealed.naive-interleavings=1&revealed.atomic-second-copy=1").get_data(as_text=True)
     assert "Your schedule BBAA" in lesson
 
 

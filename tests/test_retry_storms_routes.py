@@ -211,7 +211,9 @@ def test_a_prediction_posts_and_gets_the_right_feedback(client):
                            data={"answer": "16", "csrf_token": token})
     html = response.get_data(as_text=True)
     assert "Not quite." in html and "the answer is 64 attempts" in html
-    assert 'href="/demos/retry-amplification"' in html
+    # "See it in the demo" opens it inside the lesson, the other question on it revealed too
+    assert ('href="/lessons/retry-storms?answer.layered-attempts=16&amp;revealed.bucket-total-failure=1'
+            '#demo-retry-amplification"') in html
 
 
 def _json(show: str) -> str:

@@ -125,7 +125,8 @@ def test_bad_input_on_a_lesson_page_breaks_only_that_demo(client, app):
     lesson = next(les for les in app.extensions["lessons"].values() if len(les.demos) >= 2)
     first, second = lesson.demos[:2]
     p = REGISTRY[first].params.params[0]
-    response = client.get(f"/lessons/{lesson.slug}", query_string={f"{first}.{p.name}": "oops"})
+    revealed = {f"revealed.{qid}": "1" for qid in lesson.questions}
+    response = client.get(f"/lessons/{lesson.slug}", query_string={f"{first}.{p.name}": "oops", **revealed})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert html.count('role="alert"') == 1 and f"<code>{p.name}</code>" in html
@@ -144,7 +145,7 @@ def test_fragment_replaces_the_url_of_the_page_it_came_from(client):
 
 
 def test_lesson_page_reads_prefixed_parameters(client):
-    html = client.get("/lessons/retry-backoff?backoff-timeline.down_ms=600").get_data(as_text=True)
+    html = client.get("/lessons/retry-backoff?backoff-timeline.down_ms=600&revealed.give-up-time=1").get_data(as_text=True)
     assert "Succeeded on attempt 4 at 700 ms." in html
     assert "Gave up after 1,500 ms and 5 attempts" not in html
 

@@ -97,7 +97,7 @@ def test_no_timeout_means_unbounded_threads_held_when_calls_hang(client):
 
 
 def test_a_lesson_link_keeps_the_timeout(client):
-    html = client.get("/lessons/timeouts?timeout-tradeoff.timeout_ms=740").get_data(as_text=True)
+    html = client.get("/lessons/timeouts?timeout-tradeoff.timeout_ms=740&answer.tail-p999=0&answer.thirty-seconds=0").get_data(as_text=True)
     result = html.split('id="result-timeout-tradeoff"')[1]
     assert "A 740\xa0ms timeout" in result and "This is “At p99.9”" in result
 

@@ -104,8 +104,9 @@ def page():
         whole = request.headers.get("HX-Target") == f"demo-{DEMO_ID}"
         html = render_template("lab/_lab.html" if whole else "lab/_result.html", **ctx)
         response = Response(html, status)
-        if not state.error:
-            response.headers["HX-Replace-Url"] = state.permalink
+        if not state.error:  # a scenario or reset is a step Back should undo (X-History: push)
+            push = request.headers.get("X-History") == "push"
+            response.headers["HX-Push-Url" if push else "HX-Replace-Url"] = state.permalink
         return _vary(response)
     return _vary(Response(render_template("lab/page.html", **ctx), status))
 

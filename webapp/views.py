@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from .caching import FRAGMENTS
 from .compressed import Encoded
 from .demo_state import DemoState, freeze, replace_url_for, resolve, wants_fragment
 from .demos import REGISTRY
-from .lessons import all_lessons, lesson_for_demo
+from .answers import MAX_ANSWER_LENGTH
+from .lessons import all_lessons, demo_in_lesson, lesson_for_demo
+from . import predict
 
 pages = Blueprint("pages", __name__)
 demos = Blueprint("demos", __name__, url_prefix="/demos")
@@ -28,7 +30,7 @@ def index():
 
 
 @pages.get("/lessons/<slug>")
-def lesson(slug: str):
+def lesson(slug: str, invalid: dict | None = None):
     lessons = all_lessons()
     current = _lesson_or_404(slug)
     # On a lesson page a demo's parameters carry its id as a prefix: ?retry-storm.clients=50
@@ -41,34 +43,84 @@ def lesson(slug: str):
     # An answered question (a no-JS form post redirects here) shows its feedback: ?answer.<id>=<value>
     answers = {qid: q.check(request.args[f"answer.{qid}"]) for qid, q in current.questions.items()
                if f"answer.{qid}" in request.args}
-    status = 400 if any(s.error for s in states.values()) else 200
+    status = 400 if invalid or any(s.error for s in states.values()) else 200
     present = request.args.get("present") == "1"  # presenter mode: a projector-sized page
+    pairs = list(request.args.items(multi=True))  # predict, then see: which demos still wait
+    done = predict.revealed(current, pairs)
     html = render_template("lesson.html", lesson=current, states=states, answers=answers, present=present,
-                           **neighbours)
+                           waiting=predict.withheld(current, done), done=done, pairs=pairs,
+                           invalid=invalid or {}, **neighbours)
     return _vary(Response(html, status))
+
+
+@pages.app_template_global()
+def see_in_lesson(url: str, pairs: list = ()) -> str:
+    """A question's "See it in the demo": that state of the demo inside its lesson, scrolled to it."""
+    return demo_in_lesson(url, all_lessons(), keep=pairs)
+
+
+@pages.app_template_global()
+def lesson_url(slug: str, pairs: list, fragment: str = "") -> str:
+    return predict.lesson_url(slug, pairs, fragment)
 
 
 @pages.route("/lessons/<slug>/questions/<qid>", methods=["GET", "POST"])
 def question(slug: str, qid: str):
-    """Check a prediction. htmx gets the question's fragment; a plain form post is redirected to
-    the lesson with the answer in the URL, so the feedback is a link like every other state."""
+    """Check a prediction (or "Skip, show me"). htmx gets the question's fragment, and the demo it
+    reveals out of band; a plain form post is redirected to the lesson with the answer in the URL,
+    so the feedback is a link like every other state."""
     current = _lesson_or_404(slug)
     if qid not in current.questions:
-        abort(404, description=f"Lesson “{current.title}” has no question “{qid}”.")
+        abort(404, description=f"Lesson “{current.title}” has no question “{qid[:60]}”.")
     q = current.questions[qid]
-    if request.method == "GET":  # "try again": the question without an answer
+    pairs = predict.page_pairs(request, slug)
+    if request.method == "GET":  # "try again": the question without an answer; its demo stays revealed
+        again = predict.with_question(pairs, qid, f"revealed.{qid}", "1") if q.reveals else \
+            predict.with_question(pairs, qid, None)
         if not wants_fragment(request):
-            return redirect(f"/lessons/{slug}#question-{qid}", 303)
-        return _vary(Response(render_template("lesson/_question.html", question=q, lesson=current)))
-    raw = request.form.get("answer", "")
-    correct, given = q.check(raw)
-    if not wants_fragment(request):
+            return redirect(predict.lesson_url(slug, again, f"question-{qid}"), 303)
+        response = Response(render_template("lesson/_question.html", question=q, lesson=current, pairs=again,
+                                            skipped=f"revealed.{qid}" in dict(again)))
+        response.headers["HX-Replace-Url"] = predict.lesson_url(slug, again, f"question-{qid}")
+        return _vary(response)
+    raw = request.form.get("answer", "").strip()
+    skip = request.form.get("skip") == "1"
+    if skip:
+        after, correct, given = predict.with_question(pairs, qid, f"revealed.{qid}", "1"), None, ""
+    else:
+        correct, given = q.check(raw)
         if correct is None:
-            return redirect(f"/lessons/{slug}#question-{qid}", 303)
-        return redirect(f"/lessons/{slug}?{urlencode({f'answer.{qid}': raw.strip()[:40]})}#question-{qid}", 303)
+            problem = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
+                       else None)
+            if not wants_fragment(request):  # the lesson page (its query rides in the form's action), 400
+                return lesson(slug, invalid={qid: problem or True})
+            html = render_template("lesson/_question.html", question=q, lesson=current, pairs=pairs,
+                                   invalid=problem or True, given=given)
+            return _vary(Response(html, 400))
+        after = predict.with_question(pairs, qid, f"answer.{qid}", raw)
+    url = predict.lesson_url(slug, after, f"question-{qid}")
+    if not wants_fragment(request):
+        return redirect(url, 303)
+    demo_waiting = q.reveals in predict.withheld(current, predict.revealed(current, after))
     html = render_template("lesson/_question.html", question=q, lesson=current, correct=correct,
-                           given=given, invalid=correct is None)
-    return _vary(Response(html, 400 if correct is None else 200))
+                           given=given, pairs=after, skipped=skip, demo_waiting=demo_waiting)
+    if q.reveals and not demo_waiting:
+        html += _revealed_demo(current, q.reveals, after)
+    response = Response(html)
+    response.headers["HX-Replace-Url"] = url
+    return _vary(response)
+
+
+def _revealed_demo(current, demo_id: str, pairs: list) -> str:
+    """The demo a question guarded, now with its result, and the text that discusses it: swapped
+    into the lesson page out of band, in the state the learner left the demo."""
+    state = resolve(REGISTRY[demo_id], MultiDict(pairs), prefix=f"{demo_id}.")
+    html = render_template("demo/_demo.html", state=state, oob=True)
+    for index, discussed in current.discussions.items():
+        if discussed == demo_id:
+            html += render_template("lesson/_discussion.html", discussed=demo_id, part=current.parts[index][1],
+                                    waiting=(), oob=True)
+    return html
 
 
 def _lesson_or_404(slug: str):
@@ -86,13 +138,16 @@ def demo_page(demo_id: str):
         # A preset or reset redraws the whole demo (its controls move too); a slider only the result.
         whole = request.headers.get("HX-Target") == f"demo-{demo_id}"
         template = "demo/_demo.html" if whole else "demo/_result.html"
+        # Asked from a lesson whose question on this demo is unanswered: leave the result out.
+        withheld = request.headers.get(predict.PENDING_HEADER) == "pending"
         if state.error or state.failure:
-            response = Response(render_template(template, state=state), status)
+            response = Response(render_template(template, state=state, withheld=withheld), status)
             if state.failure:
                 response.cache_control.no_store = True  # it may work next time
         else:  # a good state renders the same bytes for everyone: render and compress it once
-            entry = FRAGMENTS.get((template, demo_id, freeze(state.values)),
-                                  lambda: Encoded(render_template(template, state=state).encode()))
+            entry = FRAGMENTS.get((template, demo_id, freeze(state.values), withheld),
+                                  lambda: Encoded(render_template(template, state=state,
+                                                                  withheld=withheld).encode()))
             response = entry.response(request.headers.get("Accept-Encoding", ""), "text/html")
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:
@@ -153,7 +208,7 @@ def _failed(response: Response) -> Response:
 def _vary(response: Response) -> Response:
     """The same URL answers a full page, the demo or its result, so caches must key on the headers
     that choose between them."""
-    response.vary.update(("HX-Request", "HX-History-Restore-Request", "HX-Target"))
+    response.vary.update(("HX-Request", "HX-History-Restore-Request", "HX-Target", predict.PENDING_HEADER))
     return response
 
 

@@ -112,6 +112,7 @@
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-reset-progress]")) return;
     saveProgress({ visited: {}, answered: {} });
+    try { localStorage.removeItem("reliability-lab-predictions"); } catch (e) { /* predict.js's answers */ }
     showProgress(loadProgress());
   });
 

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
@@ -26,7 +28,7 @@ def node(page, state):
 
 def test_stepping_through_the_breaker_moves_the_diagram_and_the_url(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/circuit-breaker")
+    page.goto(lesson(live_server, "circuit-breaker"))
     demo = page.locator("#demo-breaker-step")
     expect(node(page, "CLOSED")).to_have_attribute("aria-current", "true")
     expect(demo.locator(".verdict")).to_have_text(re.compile("no request has been sent yet"))
@@ -70,7 +72,7 @@ def test_stepping_through_the_breaker_moves_the_diagram_and_the_url(watched_page
 
 def test_the_browser_back_button_undoes_a_step(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/circuit-breaker?breaker-step.steps=ffff")
+    page.goto(lesson(live_server, "circuit-breaker", "breaker-step.steps=ffff"))
     step(page.locator("#demo-breaker-step"), "Request fails")
     expect(node(page, "OPEN")).to_have_attribute("aria-current", "true")
     expect(page).to_have_url(re.compile(r"breaker-step\.steps=fffff#demo-breaker-step$"))
@@ -94,7 +96,7 @@ def test_without_javascript_each_step_is_a_page_and_back_undoes_it(browser, live
 
 def test_a_library_preset_switches_the_policy_and_its_controls(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/circuit-breaker")
+    page.goto(lesson(live_server, "circuit-breaker"))
     demo = page.locator("#demo-breaker-timeline")
     verdict = demo.locator(".verdict")
     expect(verdict).to_have_text(re.compile(r"^OPEN at 10\.26 s after 5 consecutive failures"))

@@ -5,12 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
 def test_presets_sliders_and_the_sizing_link_change_the_result_and_the_url(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/bulkhead")
+    page.goto(lesson(live_server, "bulkhead"))
     verdict = page.locator("#result-bulkhead .verdict")
     expect(verdict).to_have_text(re.compile(r"Slow search filled the shared pool of 350 threads: checkout"))
     expect(page.locator("#result-bulkhead .stats")).to_contain_text("vs 100")
@@ -21,7 +23,7 @@ def test_presets_sliders_and_the_sizing_link_change_the_result_and_the_url(watch
     page.locator("#demo-bulkhead").get_by_role("link", name="A good day").click()
     expect(verdict).to_have_text(re.compile("No fault: every feature succeeds 100"))
     expect(page.locator("#bulkhead-slow_factor")).to_have_value("1")
-    expect(page).to_have_url(re.compile(r"/lessons/bulkhead\?bulkhead\.slow_factor=1#demo-bulkhead$"))
+    expect(page).to_have_url(re.compile(r"/lessons/bulkhead\?(?:revealed\.[a-z0-9-]+=1&)*bulkhead\.slow_factor=1#demo-bulkhead$"))
     expect(page.locator("#result-bulkhead .truth")).to_contain_text("Erlang C")
     assert page.locator("#chart-bulkhead-busy").get_attribute("data-figure") != busy_before
 

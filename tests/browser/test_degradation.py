@@ -5,12 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
 def test_taking_the_comments_down_changes_both_pages(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/graceful-degradation")
+    page.goto(lesson(live_server, "graceful-degradation"))
     result = page.locator("#result-degradation")
     expect(result.locator(".verdict")).to_have_text(re.compile("All or nothing: 96.60% of 5,000 page views work"))
     expect(result.locator(".np-window")).to_have_count(2)
@@ -23,7 +25,7 @@ def test_taking_the_comments_down_changes_both_pages(watched_page, live_server):
     expect(result.locator(".np-degraded .np-fallback")).to_have_text("Comments unavailable right now")
     expect(result.locator(".np-degraded .np-headline")).to_contain_text("City council approves")
     assert page.locator("#chart-degradation").get_attribute("data-figure") != before
-    expect(page).to_have_url(re.compile(r"/lessons/graceful-degradation\?degradation\.comments=down#demo-degradation$"))
+    expect(page).to_have_url(re.compile(r"/lessons/graceful-degradation\?(?:revealed\.[a-z0-9-]+=1&)*degradation\.comments=down#demo-degradation$"))
 
 
 def test_the_slow_preset_and_the_timeout_slider(watched_page, live_server):

@@ -17,7 +17,10 @@ def test_a_key_point_link_opens_the_demo_in_that_state(watched_page, live_server
     question.get_by_role("button", name="Check").click()
     expect(page.locator("#question-review-attempts .question-feedback")).to_contain_text("Right.")
     page.get_by_role("link", name="The comments service turns slow").click()
-    expect(page).to_have_url(re.compile(r"/demos/degradation\?comments=slow$"))
+    # inside its lesson, in that state, revealed and scrolled to
+    expect(page).to_have_url(re.compile(
+        r"/lessons/graceful-degradation\?degradation\.comments=slow(&revealed\.[a-z-]+=1)+#demo-degradation$"))
+    expect(page.locator("#demo-degradation")).to_be_in_viewport()
     expect(page.locator("#demo-degradation input[name=comments][value=slow]")).to_be_checked()
     expect(page.locator("#result-degradation .preset[aria-current=true]")).to_have_text("Comments slow")
     expect(page.locator("#result-degradation .np-degraded .np-fallback")).to_be_visible()

@@ -5,12 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
 def test_presenter_mode_keeps_the_state_and_the_keyboard_drives_it(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff?backoff-timeline.down_ms=600")
+    page.goto(lesson(live_server, "retry-backoff", "backoff-timeline.down_ms=600"))
     page.get_by_role("link", name="Presenter mode").click()
     expect(page).to_have_url(re.compile(r"backoff-timeline\.down_ms=600.*present=1|present=1.*down_ms=600"))
     expect(page.locator("body")).to_have_class(re.compile("present"))
@@ -30,7 +32,7 @@ def test_presenter_mode_keeps_the_state_and_the_keyboard_drives_it(watched_page,
 
 def test_print_hides_controls_and_keeps_results(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff")
+    page.goto(lesson(live_server, "retry-backoff"))
     page.emulate_media(media="print")
     expect(page.locator("#demo-backoff-timeline .demo-controls")).to_be_hidden()
     expect(page.locator("#result-backoff-timeline .verdict")).to_be_visible()

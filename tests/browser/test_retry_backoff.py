@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
@@ -14,7 +16,7 @@ def chart_spec(page, chart_id):
 
 def test_slider_changes_chart_table_and_url_and_the_url_reproduces_it(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff")
+    page.goto(lesson(live_server, "retry-backoff"))
     verdict = page.locator("#result-backoff-timeline .verdict")
     expect(verdict).to_have_text(re.compile("Gave up after 1,500 ms and 5 attempts"))
     expect(page.locator("#chart-backoff-timeline .main-svg").first).to_be_visible()  # plotly drew it
@@ -28,7 +30,7 @@ def test_slider_changes_chart_table_and_url_and_the_url_reproduces_it(watched_pa
     expect(verdict).to_have_text(re.compile("Gave up after 3,000 ms and 5 attempts"))
     assert chart_spec(page, "chart-backoff-timeline") != before
     expect(page.locator("#result-backoff-timeline .data-table tbody tr").nth(4)).to_contain_text("3,000")
-    expect(page).to_have_url(re.compile(r"/lessons/retry-backoff\?backoff-timeline\.base_ms=200#demo-backoff-timeline$"))
+    expect(page).to_have_url(re.compile(r"/lessons/retry-backoff\?(?:revealed\.[a-z0-9-]+=1&)*backoff-timeline\.base_ms=200#demo-backoff-timeline$"))
 
     page.reload()
     expect(verdict).to_have_text(re.compile("Gave up after 3,000 ms and 5 attempts"))
@@ -70,7 +72,7 @@ def test_a_bad_value_shows_the_message_in_the_demo_and_the_page_keeps_working(wa
 def test_without_javascript_the_page_still_shows_the_result(browser, live_server):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server}/lessons/retry-backoff?backoff-timeline.down_ms=600")
+    page.goto(lesson(live_server, "retry-backoff", "backoff-timeline.down_ms=600"))
     expect(page.locator("#result-backoff-timeline .verdict")).to_have_text("Succeeded on attempt 4 at 700 ms.")
     expect(page.locator("#result-backoff-timeline .data-table tbody tr")).to_have_count(4)
     page.locator("#demo-retry-storm .run-button").click()  # the plain GET form works too
@@ -81,7 +83,7 @@ def test_without_javascript_the_page_still_shows_the_result(browser, live_server
 
 def test_a_preset_moves_the_controls_and_a_prediction_gets_feedback(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff")
+    page.goto(lesson(live_server, "retry-backoff"))
     page.locator("#demo-retry-storm").get_by_role("link", name="Retry storm without jitter").click()
     expect(page.locator("#demo-retry-storm .preset[aria-current=true]")).to_have_text("Retry storm without jitter")
     expect(page.locator("#demo-retry-storm input[name=jitter][value=none]")).to_be_checked()

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
@@ -15,7 +17,7 @@ def spec(page, chart_id):
 
 def test_one_more_layer_multiplies_the_attempts_by_four(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-storms")
+    page.goto(lesson(live_server, "retry-storms"))
     verdict = page.locator("#result-retry-amplification .verdict")
     expect(verdict).to_have_text(re.compile(r"send 64 attempts = 4\^3"))
     for chart in ("chart-retry-amplification", "chart-retry-amplification-curves", "chart-backoff-contention-writes",
@@ -31,7 +33,7 @@ def test_one_more_layer_multiplies_the_attempts_by_four(watched_page, live_serve
     expect(verdict).to_have_text(re.compile(r"send 256 attempts = 4\^4"))
     assert spec(page, "chart-retry-amplification") != before
     expect(page.locator("#result-retry-amplification .rs-tree")).to_contain_text("256 calls")  # drawn as a band
-    expect(page).to_have_url(re.compile(r"/lessons/retry-storms\?retry-amplification\.layers=4#demo-retry-amplification$"))
+    expect(page).to_have_url(re.compile(r"/lessons/retry-storms\?(?:revealed\.[a-z0-9-]+=1&)*retry-amplification\.layers=4#demo-retry-amplification$"))
 
     page.reload()
     expect(verdict).to_have_text(re.compile(r"send 256 attempts = 4\^4"))
@@ -40,7 +42,7 @@ def test_one_more_layer_multiplies_the_attempts_by_four(watched_page, live_serve
 
 def test_the_no_trigger_preset_gives_every_strategy_the_same_goodput(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-storms")
+    page.goto(lesson(live_server, "retry-storms"))
     demo = page.locator("#demo-retry-budget")
     expect(demo.locator(".preset[aria-current=true]")).to_have_text("Metastable failure")
     before = spec(page, "chart-retry-budget-goodput")
@@ -69,9 +71,10 @@ def test_dropping_a_strategy_removes_its_panel_and_its_row(watched_page, live_se
 
 def test_predicting_the_metastable_failure(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-storms")
+    page.goto(lesson(live_server, "retry-storms"))
     question = page.locator("#question-metastable")
     question.get_by_label("Not before the run ends").check()
     question.get_by_role("button", name="Check").click()
     expect(page.locator("#question-metastable .question-feedback")).to_contain_text("Right.")
-    expect(question.get_by_role("link", name="See it in the demo")).to_have_attribute("href", "/demos/retry-budget")
+    expect(question.get_by_role("link", name="See it in the demo")).to_have_attribute(  # inside the lesson
+        "href", re.compile(r"^/lessons/retry-storms\?.*answer\.metastable=3#demo-retry-budget$"))

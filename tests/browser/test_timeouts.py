@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.predictions import lesson
+
 pytestmark = pytest.mark.browser
 
 
@@ -22,7 +24,7 @@ def timeout_marker_x(page):
 
 def test_moving_the_timeout_moves_the_marker_the_figures_and_the_url(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/timeouts")
+    page.goto(lesson(live_server, "timeouts"))
     verdict = page.locator("#result-timeout-tradeoff .verdict")
     expect(verdict).to_have_text(re.compile(r"A 600\s+ms timeout \(3\.0 × the measured p99\) cuts off 0\.14\s+%"))
     expect(page.locator("#chart-timeout-tradeoff-histogram .main-svg").first).to_be_visible()
@@ -38,7 +40,7 @@ def test_moving_the_timeout_moves_the_marker_the_figures_and_the_url(watched_pag
     expect(page.locator("#timeout-tradeoff-timeout_ms-out")).to_have_text("740 ms")
     expect(verdict).to_have_text(re.compile(r"A 740\s+ms timeout \(3\.7 × the measured p99\) cuts off 0\.11\s+%"))
     expect(stats).to_contain_text("0.11")
-    expect(page).to_have_url(re.compile(r"/lessons/timeouts\?timeout-tradeoff\.timeout_ms=740#demo-timeout-tradeoff$"))
+    expect(page).to_have_url(re.compile(r"/lessons/timeouts\?(?:revealed\.[a-z0-9-]+=1&)*timeout-tradeoff\.timeout_ms=740#demo-timeout-tradeoff$"))
     # The figure spec and the drawn marker both moved right; the preset that matches lights up.
     shapes = figure(page, "chart-timeout-tradeoff-histogram")["layout"]["shapes"]
     assert [s["x0"] for s in shapes if s["type"] == "line" and "timeout" in s["label"]["text"]] == [740]
@@ -59,7 +61,7 @@ def test_moving_the_timeout_moves_the_marker_the_figures_and_the_url(watched_pag
 
 def test_the_retry_demo_answers_a_prediction_and_a_preset(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/timeouts")
+    page.goto(lesson(live_server, "timeouts"))
     question = page.locator("#question-attempts-fit")
     question.get_by_label("Your prediction").fill("2")
     question.get_by_role("button", name="Check").click()

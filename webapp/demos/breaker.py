@@ -516,7 +516,8 @@ def present_step(result: dict, values: dict) -> View:
                        current=state, fired=fired, node_notes=node_notes)
     return View(verdict=verdict, table=table, stats=tuple(stats),
                 truth=_step_truth(result), extra_template="demo/breaker/step.html",
-                extra={"diagram": diagram, "story": [_narrate(e, values) for e in events[-4:]][::-1],
+                extra={"controls": True,  # its step buttons stay while a prediction holds the result back
+                       "diagram": diagram, "story": [_narrate(e, values) for e in events[-4:]][::-1],
                        "notes": result["notes"], "full": len(result["steps"]) >= result["max_steps"],
                        "lazy_due": state == OPEN and result["next_request"] == "test request"})
 

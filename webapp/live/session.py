@@ -2,7 +2,8 @@
 
 The state is a small dict, the same in every store:
     {"lesson": slug, "demo": demo id or None, "query": canonical demo query ("base_ms=200"),
-     "question": question id or None, "phase": "open" | "closed" | "revealed" | None}
+     "question": question id or None, "phase": "open" | "closed" | "revealed" | None,
+     "vote": 1 | 2 (the question's second vote: "Ask again"), "paused": True while attendee screens are blank}
 Everything that reaches it is validated here like any other input: the lesson and demo must exist
 (and the demo belong to the lesson), the demo's query goes through the demo's ParamSet, so a bad
 value is refused with its name, exactly as on the demo's own page.
@@ -107,19 +108,50 @@ def with_demo(state: dict, lesson, demo_id: str, query: str) -> dict:
     return {**state, "demo": demo_id, "query": urlencode(demo.params.query_items(values))}
 
 
+MAX_VOTES = 2  # peer instruction: vote, discuss, vote again
+
+
 def with_question(state: dict, lesson, action: str, qid: str | None) -> dict:
-    """open (a question of the current lesson), close, reveal or clear the room's question."""
+    """open (a question of the current lesson), close, revote ("Ask again" after closing the first
+    vote), reveal or clear the room's question."""
     if action == "open":
         if qid not in lesson.questions:
             raise StateError("question", f"Lesson “{lesson.title}” has no question “{(qid or '')[:60]}”.")
-        return {**state, "question": qid, "phase": "open"}
+        return {**state, "question": qid, "phase": "open", "vote": 1}
     if action == "clear":
-        return {**state, "question": None, "phase": None}
+        return {**state, "question": None, "phase": None, "vote": 1}
+    if action == "revote":
+        if not state.get("question") or state.get("phase") != "closed":
+            raise StateError("action", "Ask again once the first vote is closed, before the reveal.")
+        if vote_of(state) >= MAX_VOTES:
+            raise StateError("action", f"A question has at most {MAX_VOTES} votes.")
+        return {**state, "phase": "open", "vote": vote_of(state) + 1}
     if action in ("close", "reveal"):
         if not state.get("question"):
             raise StateError("action", "No question is open.")
         return {**state, "phase": "closed" if action == "close" else "revealed"}
-    raise StateError("action", "The action must be open, close, reveal or clear.")
+    raise StateError("action", "The action must be open, close, revote, reveal or clear.")
+
+
+def with_pause(state: dict, raw: str) -> dict:
+    """Blank the attendees' screens ("1") or bring them back ("0")."""
+    if raw not in ("0", "1"):
+        raise StateError("paused", "paused must be 1 (blank the attendees' screens) or 0.")
+    return {**state, "paused": raw == "1"}
+
+
+def vote_of(state: dict) -> int:
+    return int(state.get("vote") or 1)
+
+
+def answer_key(qid: str, vote: int) -> str:
+    """Where a vote's answers are stored: the first under the question's id (as always), the second apart."""
+    return qid if vote == 1 else f"{qid}@vote{vote}"
+
+
+def result_withheld(state: dict) -> bool:
+    """While the room is asked (open or closed), the demo shows its controls but not its result."""
+    return bool(state.get("question")) and state.get("phase") in ("open", "closed")
 
 
 # ---- answers ------------------------------------------------------------------------------------
@@ -130,7 +162,7 @@ def normalise_answer(question, raw: str) -> str | None:
     if correct is None:
         return None
     if question.numeric:
-        return _num(float(raw.strip().replace(",", "")))
+        return _num(question.read(raw))  # "95,1 %" and "0.951" are stored as 95.1
     return raw.strip()
 
 
@@ -152,7 +184,7 @@ class Tally:
     bins: tuple[tuple[str, int], ...]  # (label, count), what the chart shows, for the alt text and tests
 
 
-def tally(question, answers: list[str], revealed: bool) -> Tally:
+def tally(question, answers: list[str], revealed: bool, vote: int = 1) -> Tally:
     right = sum(1 for a in answers if question.check(a)[0])
     if not answers:
         return Tally(0, 0, None, ())
@@ -160,6 +192,8 @@ def tally(question, answers: list[str], revealed: bool) -> Tally:
         chart, bins = _numeric_chart(question, [float(a) for a in answers], revealed)
     else:
         chart, bins = _choice_chart(question, answers, revealed)
+    if vote != 1:  # two votes side by side: each chart its own id
+        chart = Chart(f"{chart.id}-vote{vote}", chart.figure, f"Vote {vote}: {chart.alt}")
     return Tally(len(answers), right, chart, bins)
 
 
@@ -167,7 +201,8 @@ def _choice_chart(question, answers: list[str], revealed: bool):
     counts = [0] * len(question.choices)
     for a in answers:
         counts[int(a)] += 1
-    labels = [_wrap(c) for c in question.choices]
+    # Once revealed, the right choice is marked in words as well as in colour.
+    labels = [("✓ " if revealed and i == question.answer else "") + _wrap(c) for i, c in enumerate(question.choices)]
     colours = [(charts.OUTCOME["success"] if i == question.answer else charts.NEUTRAL) if revealed
                else charts.SERIES[0] for i in range(len(counts))]
     trace = charts.bars(counts, labels, "Predictions", colours, orientation="h", text=counts,

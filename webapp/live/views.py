@@ -7,7 +7,9 @@
     POST /live/<code>/answer       an attendee's prediction for the open question
     GET  /live/<code>/control      the instructor's page (the token arrives once in ?token=, then a cookie)
     POST /live/<code>/state        instructor: lesson, demo and the demo's query
-    POST /live/<code>/question     instructor: open / close / reveal / clear a question
+    POST /live/<code>/question     instructor: open / close / revote / reveal / clear a question
+    POST /live/<code>/pause        instructor: blank the attendees' screens (paused=1) or not (0)
+    GET  /live/<code>/answers.csv  instructor: the room's answers, counts per question, vote and choice
     GET  /live/<code>/panel?sig=S  instructor: attendees online and the answers, 204 when unchanged
     POST /live/<code>/end          instructor: end the session
 
@@ -18,7 +20,9 @@ room costs one indexed read and a 204.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import logging
 import os
 import threading
@@ -31,6 +35,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redir
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from ..answers import MAX_ANSWER_LENGTH
 from ..compressed import RenderCache, choose_encoding, compress
 from ..demo_state import resolve, wants_fragment
 from ..demos import REGISTRY
@@ -259,7 +264,8 @@ def follow(code: str):
     if request.args.get("v") == str(session.version):
         return Response(status=204, headers=headers)
     question = _question(session.state)
-    mine = store().answer_of(code, question.id, attendee) if question and attendee else None
+    key = model.answer_key(question.id, model.vote_of(session.state)) if question else None
+    mine = store().answer_of(code, key, attendee) if question and attendee else None
     encoding = choose_encoding(request.headers.get("Accept-Encoding", ""))
     body = current_app.extensions["live"]["blocks"].get(
         (code, session.created, session.version, mine, encoding),
@@ -278,7 +284,7 @@ def _follow_block(session: LiveSession, attendee: str | None, detached: bool = F
         (session.code, session.created, session.version), lambda: _render_stage(session))
     question = _question(session.state)
     q_html = _render_question(session, question, attendee, preserve=not full_page, mine=mine,
-                              full_page=full_page) if question else ""
+                              full_page=full_page) if question and not session.state.get("paused") else ""
     return render_template("live/_follow.html", session=session, code=session.code, stage=stage,
                            question_html=Markup(q_html), detached=detached,
                            poll_ms=current_app.config["LIVE_POLL_MS"])
@@ -289,12 +295,18 @@ def _render_stage(session: LiveSession) -> dict:
     lesson = _lesson(state)
     demo = _demo_state(state)
     question = _question(state)
-    room = None
-    if question and state.get("phase") == "revealed":
-        room = model.tally(question, store().answers(session.code, question.id), revealed=True)
+    room = _tallies(session, question, revealed=True) if question and state.get("phase") == "revealed" else None
+    withheld = model.result_withheld(state)  # "Ask the room": the result waits for the reveal
     return {"head": Markup(render_template("live/_stage_head.html", lesson=lesson, state=state)),
-            "demo": Markup(render_template("demo/_demo.html", state=demo)) if demo else Markup(""),
+            "demo": Markup(render_template("demo/_demo.html", state=demo, withheld=withheld)) if demo else Markup(""),
             "room": room}
+
+
+def _tallies(session: LiveSession, question, revealed: bool) -> list:
+    """The room's answers to the question, one Tally per vote so far (a second vote beside the first)."""
+    votes = model.vote_of(session.state) if session.state.get("question") == question.id else 1
+    return [model.tally(question, store().answers(session.code, model.answer_key(question.id, vote)), revealed, vote)
+            for vote in range(1, votes + 1)]
 
 
 def _render_question(session: LiveSession, question, attendee: str | None, preserve: bool = False,
@@ -303,13 +315,14 @@ def _render_question(session: LiveSession, question, attendee: str | None, prese
     form posted without JavaScript); htmx sends the token from hx-headers on the page, so a fragment
     is the same for everyone who gave the same answer."""
     phase = session.state.get("phase")
+    vote = model.vote_of(session.state)
     if mine is None and attendee:
-        mine = store().answer_of(session.code, question.id, attendee)
+        mine = store().answer_of(session.code, model.answer_key(question.id, vote), attendee)
     room = None
     if phase == "revealed":
         room = current_app.extensions["live"]["stage"].get(
             (session.code, session.created, session.version), lambda: _render_stage(session))["room"]
-    return render_template("live/_question.html", code=session.code, question=question, phase=phase,
+    return render_template("live/_question.html", code=session.code, question=question, phase=phase, vote=vote,
                            mine=mine, mine_label=model.answer_label(question, mine),
                            correct=question.check(mine)[0] if mine is not None else None,
                            room=room, message=message, preserve=preserve, full_page=full_page)
@@ -336,15 +349,24 @@ def answer(code: str):
                                                        message="Answers are closed."), 409)
     stored = model.normalise_answer(question, request.form.get("answer", ""))
     if stored is None:
-        message = "That is not an answer: " + ("give a number." if question.numeric else "pick one of the choices.")
+        raw = request.form.get("answer", "").strip()
+        message = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
+                   else "That is not an answer: " + ("give a number like 12.5." if question.numeric
+                                                     else "pick one of the choices."))
         return _answer_response(code, _render_question(session, question, attendee, message=message), 400)
+    key = model.answer_key(qid, model.vote_of(session.state))
+    voted = store().answer_of(code, key, attendee)
+    if voted is not None:  # one vote per attendee and round: a second one is refused, never counted
+        return _answer_response(code, _render_question(
+            session, question, attendee, mine=voted,
+            message="You have already voted in this round; your vote stays. The instructor may ask again."), 409)
     interval = current_app.config["LIVE_ANSWER_INTERVAL_S"]
-    result = store().answer(session, qid, attendee, stored, now, interval)
+    result = store().answer(session, key, attendee, stored, now, interval)
     if result == NOT_JOINED:  # e.g. the cookie arrived from another session's page: join first
         if not _join(session, attendee, now):
             return _answer_response(code, render_template("live/_full_block.html", code=code,
                                                           limit=current_app.config["LIVE_ROOM_LIMIT"]), 403)
-        result = store().answer(session, qid, attendee, stored, now, interval)
+        result = store().answer(session, key, attendee, stored, now, interval)
     if result == RATE_LIMITED:
         return _answer_response(code, _render_question(
             session, question, attendee, message="One answer a second, please: try again."), 429)
@@ -376,7 +398,7 @@ def control(code: str):
     join_url = f"{request.host_url}live/{canonical}"
     return render_template(
         "live/control.html", session=session, code=canonical, lesson=lesson, lessons=all_lessons(),
-        state=_demo_state(session.state), join_url=join_url,
+        state=_demo_state(session.state), withheld=model.result_withheld(session.state), join_url=join_url,
         demo_titles={d: REGISTRY[d].title for d in (lesson.demos if lesson else ()) if d in REGISTRY},
         control_url=f"{request.host_url}live/{canonical}/control?token={request.cookies.get(CONTROL_COOKIE, '')}",
         loopback=request.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]"),
@@ -425,8 +447,57 @@ def set_question(code: str):
     if updated is None:
         abort(404, description="This live session has ended.")
     if wants_fragment(request):
+        return Response(_render_panel(updated) + _control_demo(updated))
+    return redirect(f"/live/{session.code}/control", 303)
+
+
+def _control_demo(session: LiveSession) -> str:
+    """The control page's demo, swapped out of band: asking the room hides its result, Reveal shows it."""
+    demo = _demo_state(session.state)
+    if demo is None:
+        return ""
+    return render_template("demo/_demo.html", state=demo, withheld=model.result_withheld(session.state), oob=True)
+
+
+@bp.post("/<code>/pause")
+def pause(code: str):
+    session = _instructor_session(code)
+    try:
+        state = model.with_pause(session.state, request.form.get("paused", ""))
+    except model.StateError as err:
+        if wants_fragment(request):
+            return Response(_render_panel(session, message=str(err)), 400)
+        abort(400, description=f"{err.param}: {err}")
+    updated = store().update(session.code, state, _now(), _ttl())
+    if updated is None:
+        abort(404, description="This live session has ended.")
+    if wants_fragment(request):
         return Response(_render_panel(updated))
     return redirect(f"/live/{session.code}/control", 303)
+
+
+@bp.get("/<code>/answers.csv")
+def answers_csv(code: str):
+    """The room's answers: per question and vote, how many gave each answer. No attendee appears."""
+    session = _instructor_session(code)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["lesson", "question", "ask", "vote", "answer", "count", "correct"])
+    for lesson in all_lessons().values():
+        for question in lesson.questions.values():
+            for vote in range(1, model.MAX_VOTES + 1):
+                counts = Counter(store().answers(session.code, model.answer_key(question.id, vote)))
+                if not counts:
+                    continue
+                stored = [str(i) for i in range(len(question.choices))] if question.choices else \
+                    sorted(counts, key=float)
+                for value in stored:  # every choice, even one nobody picked
+                    writer.writerow([lesson.slug, question.id, question.ask, vote, model.answer_label(question, value),
+                                     counts.get(value, 0), "yes" if question.check(value)[0] else "no"])
+    response = Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="live-{session.code}-answers.csv"'})
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/<code>/panel")
@@ -456,15 +527,17 @@ def _panel_context(session: LiveSession) -> dict:
     now = _now()
     lesson = _lesson(session.state)
     question = _question(session.state)
-    answers = store().answers(session.code, question.id) if question else []
+    vote = model.vote_of(session.state)
+    answers = store().answers(session.code, model.answer_key(question.id, vote)) if question else []
     phase = session.state.get("phase")
     online = store().online(session.code, now - current_app.config["LIVE_ONLINE_S"])
     joined = store().attendees(session.code)
     counts = sorted(Counter(answers).items())
     sig = hashlib.sha1(repr((session.version, online, joined, counts)).encode()).hexdigest()[:16]
     return {"session": session, "code": session.code, "lesson": lesson, "question": question, "phase": phase,
-            "tally": model.tally(question, answers, phase == "revealed") if question else None,
-            "online": online, "joined": joined, "sig": sig}
+            "tally": model.tally(question, answers, phase == "revealed", vote) if question else None,
+            "tallies": _tallies(session, question, phase == "revealed") if question else [], "vote": vote,
+            "paused": bool(session.state.get("paused")), "online": online, "joined": joined, "sig": sig}
 
 
 def _wants_json() -> bool:

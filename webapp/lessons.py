@@ -3,6 +3,8 @@
 Front matter: title, slug, order, summary, demos (the demo ids the text embeds) and optionally
 questions (predict-then-run questions, see `Question`). In the text, a line `[[demo <demo-id>]]`
 places a demo and `[[question <question-id>]]` a question. The index is the files sorted by `order`.
+A figure quoted from a demo is written `{{ demo-id?state path.in.result | format }}` and rendered
+from the model when the lesson loads (see `quotes`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import markdown
 import yaml
 from flask import Flask, current_app
 from markupsafe import Markup
+
+from . import quotes
 
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -76,9 +80,10 @@ class Question:
 
 def _question(raw: dict, source: str) -> Question:
     try:
-        choices = tuple(str(c) for c in raw.get("choices") or ())
-        question = Question(id=str(raw["id"]), ask=str(raw["ask"]), answer=raw["answer"],
-                            explain=_render(str(raw["explain"])), show=str(raw["show"]),
+        where = f"{source}, question {raw.get('id')!r}"
+        choices = tuple(quotes.render(str(c), where) for c in raw.get("choices") or ())
+        question = Question(id=str(raw["id"]), ask=quotes.render(str(raw["ask"]), where), answer=raw["answer"],
+                            explain=_render(quotes.render(str(raw["explain"]), where)), show=str(raw["show"]),
                             choices=choices, tolerance=float(raw.get("tolerance", 0.1)),
                             unit=str(raw.get("unit", "")))
     except KeyError as missing:
@@ -113,7 +118,7 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     missing = [key for key in REQUIRED if key not in meta]
     if missing:
         raise LessonError(f"{source}: front matter lacks {', '.join(missing)}")
-    body = text[match.end():]
+    body = quotes.render(text[match.end():], source)
     declared = tuple(meta.get("demos") or ())
     questions = {q.id: q for q in (_question(raw, source) for raw in meta.get("questions") or ())}
     parts, placed, asked, pos = [], [], [], 0
@@ -152,8 +157,11 @@ def load_lessons(folder: str | Path) -> dict[str, Lesson]:
     from .demos import load_all
 
     registry = load_all()
-    lessons = [parse_lesson(path.read_text(encoding="utf-8"), path.name)
-               for path in sorted(Path(folder).glob("*.md"))]
+    try:
+        lessons = [parse_lesson(path.read_text(encoding="utf-8"), path.name)
+                   for path in sorted(Path(folder).glob("*.md"))]
+    except quotes.QuoteError as err:
+        raise LessonError(str(err)) from None
     seen = set()
     for lesson in lessons:
         if lesson.slug in seen:

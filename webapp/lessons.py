@@ -80,10 +80,9 @@ class Question:
 
 def _question(raw: dict, source: str) -> Question:
     try:
-        where = f"{source}, question {raw.get('id')!r}"
-        choices = tuple(quotes.render(str(c), where) for c in raw.get("choices") or ())
-        question = Question(id=str(raw["id"]), ask=quotes.render(str(raw["ask"]), where), answer=raw["answer"],
-                            explain=_render(quotes.render(str(raw["explain"]), where)), show=str(raw["show"]),
+        choices = tuple(str(c) for c in raw.get("choices") or ())
+        question = Question(id=str(raw["id"]), ask=str(raw["ask"]), answer=raw["answer"],
+                            explain=_render(str(raw["explain"])), show=str(raw["show"]),
                             choices=choices, tolerance=float(raw.get("tolerance", 0.1)),
                             unit=str(raw.get("unit", "")))
     except KeyError as missing:
@@ -111,6 +110,7 @@ class Lesson:
 
 
 def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
+    text = quotes.render(text, source)  # front matter too: a question's answer can be quoted
     match = FRONT_MATTER.match(text)
     if not match:
         raise LessonError(f"{source}: no front matter (a '---' block at the top)")
@@ -118,7 +118,7 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     missing = [key for key in REQUIRED if key not in meta]
     if missing:
         raise LessonError(f"{source}: front matter lacks {', '.join(missing)}")
-    body = quotes.render(text[match.end():], source)
+    body = text[match.end():]
     declared = tuple(meta.get("demos") or ())
     questions = {q.id: q for q in (_question(raw, source) for raw in meta.get("questions") or ())}
     parts, placed, asked, pos = [], [], [], 0

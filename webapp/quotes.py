@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 QUOTE = re.compile(r"\{\{\s*(?P<state>[a-z0-9-]+(?:@[a-z0-9-]+)?(?:\?[^\s}]*)?)\s+(?P<expr>[^|}]+?)"
                    r"(?:\s*\|\s*(?P<fmt>[^}]*?))?\s*\}\}")
-_FUNCTIONS = {"abs": abs, "min": min, "max": max, "len": len, "sum": sum, "round": round}
+_FUNCTIONS = {"all": all, "any": any, "abs": abs, "min": min, "max": max, "len": len, "sum": sum, "round": round}
 
 
 class QuoteError(ValueError):
@@ -140,6 +140,9 @@ class _Seq:
 
     def __len__(self):
         return len(self._data)
+
+    def index(self, item) -> int:
+        return self._data.index(item)
 
 
 def _wrap(x):

@@ -45,10 +45,11 @@ def quotes_in(text: str) -> list[str]:
 def value(state: str, expr: str, source: str = "<text>"):
     """The value an expression names in a demo state's result."""
     demo_state = _state(state, source)
-    namespace = {**_FUNCTIONS, **{k: _wrap(v) for k, v in demo_state.result.items()},
+    # One namespace, as globals: a comprehension in the expression sees the result's names too.
+    namespace = {"__builtins__": {}, **_FUNCTIONS, **{k: _wrap(v) for k, v in demo_state.result.items()},
                  "stats": dict(demo_state.view.stats), "values": dict(demo_state.values)}
     try:
-        return _unwrap(eval(expr, {"__builtins__": {}}, namespace))  # noqa: S307 (lesson files are trusted code)
+        return _unwrap(eval(expr, namespace))  # noqa: S307 (lesson files are trusted code)
     except Exception as err:  # noqa: BLE001 (any mistake in a quote is the author's to fix)
         raise QuoteError(f"{source}: quote {state} {expr!r}: {type(err).__name__}: {err}") from None
 

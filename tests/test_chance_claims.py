@@ -1,0 +1,141 @@
+"""Every statement the text makes about what a stochastic demo does, checked over 20 seeds.
+
+A claim names where it is made (a file and the words that make it: if the sentence is reworded the
+test fails until the claim here is reworded too), the demo state (as in a quote: `demo-id`,
+`@preset`, `?param=value`), a predicate over the result, and how often the text says it holds:
+`always` is at least 95 % of the seeds; a claim the text qualifies ("in about 1 run in 5") carries
+the band of frequencies that wording covers. Run this file as a script to print every claim's
+measured frequency:
+
+    .venv/bin/python -m tests.test_chance_claims
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from webapp import quotes
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = range(1, 21)
+ALWAYS = (0.95, 1.0)
+ABOUT_1_IN_5 = (0.1, 0.35)
+NEVER = (0.0, 0.05)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    where: str  # the file that says it
+    says: str  # words of the sentence, as they stand in that file
+    state: str  # demo state, as in a quote
+    holds: Callable[[dict], bool]  # over the model's result
+    share: tuple[float, float] = ALWAYS  # the frequencies over seeds the wording covers
+
+
+def _stuck(r, strategy="retries"):
+    return r["strategies"][strategy]["outcome"] == "overloaded"
+
+
+def _served_again(r, strategy):
+    """When the clients are served again; never is later than any time."""
+    at = r["strategies"][strategy]["recovered_at_ms"]
+    return float("inf") if at is None else at
+
+
+def _every_strategy_recovers(r):
+    return all(s["outcome"] == "recovered" for s in r["strategies"].values())
+
+
+CLAIMS = (
+    # ---- lesson 2 and the storm presets
+    Claim("jitter-a-sixth", "lessons/02-retry-backoff.md", "about\na sixth of that", "retry-storm",
+          lambda r: 5 <= r["strategies"]["none"]["peak_retries_per_bucket"]
+          / r["strategies"]["full"]["peak_retries_per_bucket"] <= 7.5),
+    Claim("jitter-gives-up-more", "lessons/02-retry-backoff.md", "more clients run out of\nattempts",
+          "retry-storm", lambda r: r["strategies"]["full"]["gave_up"] > r["strategies"]["none"]["gave_up"]),
+    Claim("long-outage-rides-out", "webapp/demos/backoff.py", "patience enough for every client to ride out",
+          "retry-storm@long-outage", lambda r: r["strategies"]["equal"]["gave_up"] == 0),
+    Claim("long-outage-full-gives-up", "webapp/demos/backoff.py", "about 3 clients in 10 still give up",
+          "retry-storm@long-outage?jitter=full",
+          lambda r: 0.2 <= r["strategies"]["full"]["gave_up"] / 1000 <= 0.4),
+    # ---- lesson 3: contention (each run averages 10 runs of 50 clients)
+    Claim("no-jitter-slowest", "lessons/03-retry-storms.md", "**Exponential backoff without jitter is by far the worst.**",
+          "backoff-contention", lambda r: max(r["strategies"], key=lambda k: r["strategies"][k]["time"]) == "exponential"
+          and r["strategies"]["exponential"]["time"] > 5 * r["strategies"]["full"]["time"]),
+    Claim("no-jitter-saves-little", "lessons/03-retry-storms.md", "It saves little work compared with no",
+          "backoff-contention", lambda r: 0.75 * r["strategies"]["none"]["calls"]
+          < r["strategies"]["exponential"]["calls"] < r["strategies"]["none"]["calls"]),
+    Claim("jitter-halves-work", "lessons/03-retry-storms.md", "**Jitter cuts the work roughly in half at 50 clients**",
+          "backoff-contention", lambda r: all(0.4 <= r["strategies"][k]["calls"] / r["strategies"]["none"]["calls"] <= 0.6
+                                              for k in ("full", "equal", "decorrelated"))),
+    Claim("full-least-work-at-50", "lessons/03-retry-storms.md", "**Full jitter does the least work** up to about 160",
+          "backoff-contention", lambda r: min(r["strategies"], key=lambda k: r["strategies"][k]["calls"]) == "full"),
+    Claim("decorrelated-sooner", "lessons/03-retry-storms.md", "decorrelated jitter finishes a little sooner than full",
+          "backoff-contention", lambda r: r["strategies"]["decorrelated"]["time"] < r["strategies"]["full"]["time"]
+          and r["strategies"]["decorrelated"]["calls"] > r["strategies"]["full"]["calls"]),
+    Claim("equal-slower", "lessons/03-retry-storms.md", "equal jitter about the same work but takes longer",
+          "backoff-contention", lambda r: r["strategies"]["equal"]["time"] > r["strategies"]["full"]["time"]
+          and abs(r["strategies"]["equal"]["calls"] / r["strategies"]["full"]["calls"] - 1) < 0.1),
+    Claim("no-backoff-first", "lessons/03-retry-storms.md", "No backoff finishes first",
+          "backoff-contention", lambda r: min(r["strategies"], key=lambda k: r["strategies"][k]["time"]) == "none"),
+    # ---- lesson 3: overload
+    Claim("plain-retries-never-recover", "lessons/03-retry-storms.md", "**Plain retries never recover.**",
+          "retry-budget", _stuck),
+    Claim("one-retry-stuck", "lessons/03-retry-storms.md", "to get stuck, and even a server at", "retry-budget@one-retry",
+          _stuck),
+    Claim("one-retry-preset", "webapp/demos/retry_storms.py", "2 attempts still keep the server down",
+          "retry-budget@one-retry", _stuck),
+    Claim("sixty-pct-stuck", "lessons/03-retry-storms.md", "gets stuck, in about 1 run in 5", "retry-budget?rate=60",
+          _stuck, ABOUT_1_IN_5),
+    Claim("blip-rides-out", "lessons/03-retry-storms.md", "never builds one, and every strategy rides it out",
+          "retry-budget?trigger_s=1", _every_strategy_recovers),
+    Claim("blip-preset", "webapp/demos/retry_storms.py", "too short to build a backlog: everyone rides it out",
+          "retry-budget@blip", _every_strategy_recovers),
+    Claim("two-second-stuck", "lessons/03-retry-storms.md", "leaves plain retries stuck in about 1 run in 5",
+          "retry-budget?trigger_s=2", _stuck, ABOUT_1_IN_5),
+    Claim("two-second-preset-note", "webapp/demos/retry_storms.py", "at 2 s plain retries already get stuck in about 1 run in 5",
+          "retry-budget?trigger_s=2", _stuck, ABOUT_1_IN_5),
+    Claim("no-retries-recover", "lessons/03-retry-storms.md", "between 1 and 15 s over seeds 1–20",
+          "retry-budget", lambda r: r["strategies"]["none"]["recovered_at_ms"] is not None
+          and 1_000 <= r["strategies"]["none"]["recovered_at_ms"] - r["trigger"]["end_ms"] <= 15_000),
+    Claim("budgets-recover", "lessons/03-retry-storms.md", "**The budgets recover**", "retry-budget",
+          lambda r: all(r["strategies"][k]["server_recovered_at_ms"] is not None for k in ("bucket", "throttle", "breaker"))),
+    Claim("throttle-drains-first", "lessons/03-retry-storms.md", "so the server usually drains first (in 9 runs in 10)",
+          "retry-budget", share=(0.8, 0.95), holds=lambda r: r["strategies"]["throttle"]["server_recovered_at_ms"]
+          <= min(r["strategies"][k]["server_recovered_at_ms"] for k in ("none", "bucket", "breaker"))),
+    Claim("nothing-beats-no-retries", "lessons/03-retry-storms.md", "No budget beats sending no retries at all",
+          "retry-budget", lambda r: all(_served_again(r, k) >= _served_again(r, "none") for k in ("bucket", "throttle", "breaker"))),
+)
+
+
+def _frequency(claim: Claim) -> float:
+    sep = "&" if "?" in claim.state else "?"
+    held = [claim.holds(quotes._state(f"{claim.state}{sep}seed={seed}", claim.id).result) for seed in SEEDS]
+    return sum(held) / len(held)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_the_claim_holds_as_often_as_the_text_says(claim):
+    text = " ".join((ROOT / claim.where).read_text(encoding="utf-8").split())
+    assert " ".join(claim.says.split()) in text, f"{claim.where} no longer says {claim.says!r}: reword the claim"
+    low, high = claim.share
+    share = _frequency(claim)
+    assert low <= share <= high, (f"{claim.id}: holds in {share:.0%} of seeds {SEEDS.start}-{SEEDS.stop - 1}, "
+                                  f"the text ({claim.where}) promises {low:.0%}-{high:.0%}")
+
+
+def test_claim_ids_are_unique():
+    assert len({c.id for c in CLAIMS}) == len(CLAIMS)
+
+
+if __name__ == "__main__":
+    from webapp.demos import load_all
+
+    load_all()
+    for c in CLAIMS:
+        print(f"{c.id:32} {_frequency(c):5.0%}  (text: {c.share[0]:.0%}-{c.share[1]:.0%})  {c.state}")

@@ -110,7 +110,41 @@ CLAIMS = (
           <= min(r["strategies"][k]["server_recovered_at_ms"] for k in ("none", "bucket", "breaker"))),
     Claim("nothing-beats-no-retries", "lessons/03-retry-storms.md", "No budget beats sending no retries at all",
           "retry-budget", lambda r: all(_served_again(r, k) >= _served_again(r, "none") for k in ("bucket", "throttle", "breaker"))),
+    # ---- lesson 4: the breaker
+    Claim("trips-at-once", "lessons/04-circuit-breaker.md", "a quarter of a second\n  into the outage",
+          "breaker-timeline", lambda r: r["transitions"][0]["to"] == "OPEN"
+          and 0 < r["transitions"][0]["t_ms"] - r["outage"]["start_ms"] < 1000),
+    Claim("nothing-while-open", "lessons/04-circuit-breaker.md", "not a single request reaches the dependency",
+          "breaker-timeline", lambda r: r["totals"]["reached_while_open"] == 0),
+    Claim("first-half-open-two-tests", "lessons/04-circuit-breaker.md", "but only two\n  arrive before the decision (so in 9 runs in 10",
+          "breaker-timeline", share=(0.8, 0.95), holds=lambda r: _tests_in_half_open(r, 0) == 2 and r["transitions"][2]["to"] == "OPEN"),
+    Claim("second-half-open-closes", "lessons/04-circuit-breaker.md", "two tests succeed and\n  the breaker closes",
+          "breaker-timeline", lambda r: r["transitions"][-1]["to"] == "CLOSED" and r["totals"]["trips"] == 1),
+    Claim("hystrix-quiet-never-trips", "lessons/04-circuit-breaker.md", "is never reached and it never trips",
+          "breaker-timeline@hystrix?rate=1", lambda r: r["totals"]["trips"] == 0),
+    Claim("polly-quiet-never-trips", "lessons/04-circuit-breaker.md", "does not trip at 2 requests per second either",
+          "breaker-timeline@polly?rate=2", lambda r: r["totals"]["trips"] == 0),
+    Claim("hystrix-partial-never-trips", "lessons/04-circuit-breaker.md", "resilience4j (50 % thresholds) never trip",
+          "breaker-timeline@hystrix?error_pct=30", lambda r: r["totals"]["trips"] == 0),
+    Claim("resilience4j-partial-never-trips", "lessons/04-circuit-breaker.md", "resilience4j (50 % thresholds) never trip",
+          "breaker-timeline@resilience4j?error_pct=30", lambda r: r["totals"]["trips"] == 0),
+    Claim("polly-partial-flaps", "lessons/04-circuit-breaker.md", "and then flaps",
+          "breaker-timeline@polly?error_pct=30", lambda r: r["totals"]["trips"] >= 2),
+    Claim("hang-trips-later", "webapp/demos/breaker.py", "every failure costs the 1 s timeout, so it trips later",
+          "breaker-timeline@hang", lambda r: r["transitions"][0]["t_ms"] - r["outage"]["start_ms"] >= 1000),
+    Claim("cascade-trips-after-pool-full", "lessons/04-circuit-breaker.md", "By then the pool had been full for 20 s",
+          "cascade", lambda r: 40_000 <= r["runs"]["with"]["totals"]["first_trip_ms"] <= 41_000),
+    Claim("breaker-shortens-saturation", "lessons/04-circuit-breaker.md", "The breaker cut the saturation from",
+          "cascade", lambda r: r["runs"]["with"]["totals"]["saturated_s"] < 0.5 * r["runs"]["without"]["totals"]["saturated_s"]),
+    Claim("short-timeout-fits", "lessons/04-circuit-breaker.md", "far below 200 even without a breaker",
+          "cascade?timeout_ms=2000", lambda r: r["runs"]["without"]["totals"]["peak_busy"] < 100),
 )
+
+
+def _tests_in_half_open(r, n):
+    """How many requests went through as tests in the n-th half-open period."""
+    half = [i for i in r["intervals"] if i["state"] == "HALF_OPEN"][n]
+    return sum(1 for q in r["requests"] if q["state"] == "HALF_OPEN" and half["start_ms"] <= q["t_ms"] <= half["end_ms"])
 
 
 def _frequency(claim: Claim) -> float:

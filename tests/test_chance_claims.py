@@ -19,6 +19,7 @@ from typing import Callable
 import pytest
 
 from webapp import quotes
+from webapp.demos import REGISTRY, lab
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = range(1, 21)
@@ -32,9 +33,30 @@ class Claim:
     id: str
     where: str  # the file that says it
     says: str  # words of the sentence, as they stand in that file
-    state: str  # demo state, as in a quote
-    holds: Callable[[dict], bool]  # over the model's result
+    state: str  # demo state, as in a quote; a lab comparison is "compare:<id>" and holds gets (A, B)
+    holds: Callable[..., bool]  # over the model's result
     share: tuple[float, float] = ALWAYS  # the frequencies over seeds the wording covers
+
+
+def _lab_state(values: dict) -> str:
+    from urllib.parse import urlencode
+
+    demo = REGISTRY[lab.DEMO_ID]
+    return f"{lab.DEMO_ID}?" + urlencode([(k, v) for k, v in demo.params.query_items(values) if k != "seed"])
+
+
+def _during(r, feature):
+    """A lab feature's success while the faults are on."""
+    w = r["windows"][feature]["during"]
+    return w["succeeded"] / w["requests"]
+
+
+def _lab_calls(r, service):
+    return r["services"][service]["first_tries"] + r["services"][service]["retries"]
+
+
+def _lab_retries(r):
+    return sum(e["retries"] for e in r["edges"].values())
 
 
 def _stuck(r, strategy="retries"):
@@ -141,19 +163,51 @@ CLAIMS = (
 )
 
 
+LAB_CLAIMS = (
+    Claim("lab-deadline-fewer-retries", "webapp/demos/lab.py", "with a 2 s deadline (B) the retries stop with the caller, so fewer calls",
+          "compare:deadline", lambda a, b: _lab_retries(b) < _lab_retries(a) and _lab_calls(b, "payments") < _lab_calls(a, "payments")),
+    Claim("lab-deadline-same-double-charges", "webapp/demos/lab.py", "About as many cards are charged twice either way",
+          "compare:deadline", lambda a, b: abs(b["payments"]["orders_charged_twice_or_more"]
+                                               - a["payments"]["orders_charged_twice_or_more"])
+          <= 0.25 * a["payments"]["orders_charged_twice_or_more"]),
+    Claim("lab-keys", "webapp/demos/lab.py", "without a key (A) late payments charge twice",
+          "compare:keys", lambda a, b: a["payments"]["orders_charged_twice_or_more"] > 0
+          and b["payments"]["orders_charged_twice_or_more"] == 0),
+    Claim("lab-cascade-half-fail", "webapp/demos/lab.py", "about half of searches and profile pages fail too",
+          "compare:cascade-vs-right", lambda a, b: all(0.3 <= _during(a, f) <= 0.7 for f in ("search", "profile"))),
+    Claim("lab-right-only-checkout", "webapp/demos/lab.py", "place (B) only checkout fails, fast, and no one is charged twice",
+          "compare:cascade-vs-right", lambda a, b: b["features"]["search"]["success_rate"] > 0.99
+          and b["features"]["profile"]["success_rate"] > 0.99 and b["payments"]["orders_charged_twice_or_more"] == 0),
+    Claim("lab-seed-cascade-preset", "webapp/demos/lab.py", "search and profile down too: about half of them fail",
+          "failure-lab@seed-cascade", lambda r: all(0.3 <= _during(r, f) <= 0.7 for f in ("search", "profile"))),
+    Claim("lab-done-right-gives-up-search", "webapp/demos/lab.py", "(about 2 % of searches succeed during the fault)",
+          "failure-lab@done-right", lambda r: _during(r, "search") < 0.05 and _during(r, "profile") > 0.99
+          and 0.4 <= _during(r, "checkout") <= 0.85 and r["payments"]["orders_charged_twice_or_more"] == 0),
+)
+
+
 def _tests_in_half_open(r, n):
     """How many requests went through as tests in the n-th half-open period."""
     half = [i for i in r["intervals"] if i["state"] == "HALF_OPEN"][n]
     return sum(1 for q in r["requests"] if q["state"] == "HALF_OPEN" and half["start_ms"] <= q["t_ms"] <= half["end_ms"])
 
 
+def _result(state: str, seed: int) -> dict:
+    sep = "&" if "?" in state else "?"
+    return quotes._state(f"{state}{sep}seed={seed}", state).result
+
+
 def _frequency(claim: Claim) -> float:
-    sep = "&" if "?" in claim.state else "?"
-    held = [claim.holds(quotes._state(f"{claim.state}{sep}seed={seed}", claim.id).result) for seed in SEEDS]
+    if claim.state.startswith("compare:"):
+        pair = next(p for p in lab.COMPARISONS if p[0] == claim.state.removeprefix("compare:"))
+        sides = [_lab_state(values) for values in lab.comparison_values(pair)]
+        held = [claim.holds(*(_result(side, seed) for side in sides)) for seed in SEEDS]
+    else:
+        held = [claim.holds(_result(claim.state, seed)) for seed in SEEDS]
     return sum(held) / len(held)
 
 
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+@pytest.mark.parametrize("claim", CLAIMS + LAB_CLAIMS, ids=lambda c: c.id)
 def test_the_claim_holds_as_often_as_the_text_says(claim):
     text = " ".join((ROOT / claim.where).read_text(encoding="utf-8").split())
     assert " ".join(claim.says.split()) in text, f"{claim.where} no longer says {claim.says!r}: reword the claim"
@@ -164,12 +218,12 @@ def test_the_claim_holds_as_often_as_the_text_says(claim):
 
 
 def test_claim_ids_are_unique():
-    assert len({c.id for c in CLAIMS}) == len(CLAIMS)
+    assert len({c.id for c in CLAIMS + LAB_CLAIMS}) == len(CLAIMS + LAB_CLAIMS)
 
 
 if __name__ == "__main__":
     from webapp.demos import load_all
 
     load_all()
-    for c in CLAIMS:
+    for c in CLAIMS + LAB_CLAIMS:
         print(f"{c.id:32} {_frequency(c):5.0%}  (text: {c.share[0]:.0%}-{c.share[1]:.0%})  {c.state}")

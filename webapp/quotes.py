@@ -10,7 +10,7 @@ that is: the demo state (`demo-id`, optionally `@preset` and/or `?param=value&â€
 unnamed parameters keep their defaults), a Python expression over the result (its top-level keys are
 names, dict keys read as attributes or `["key"]`; `stats["label"]` is a headline figure as shown,
 `values` the parameters) and, after `|`, a Python format spec (default: thousands separators, one
-decimal for a fraction). The lesson is rendered once, when the app loads it, through
+decimal for a fraction) or `sig` (two significant digits, never scientific). The lesson is rendered once, when the app loads it, through
 `demo_state.resolve`, so a quoted state costs one cached simulation and pages cost nothing more.
 A quote naming an unknown demo, a bad parameter or a missing result key stops the app from
 starting, like any other lesson typo.
@@ -18,6 +18,7 @@ starting, like any other lesson typo.
 
 from __future__ import annotations
 
+import math
 import re
 from urllib.parse import parse_qsl
 
@@ -55,6 +56,10 @@ def value(state: str, expr: str, source: str = "<text>"):
 
 
 def format_value(figure, fmt: str | None) -> str:
+    if fmt == "sig":  # two significant digits, never in scientific notation: 9.9, 0.14, 0.0020
+        if not figure:
+            return "0"
+        return f"{figure:,.{max(0, 1 - math.floor(math.log10(abs(figure))))}f}"
     if fmt:
         return format(figure, fmt)
     if isinstance(figure, float) and not figure.is_integer():

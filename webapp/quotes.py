@@ -62,11 +62,11 @@ def format_value(figure, fmt: str | None) -> str:
         return f"{figure:,.{max(0, 1 - math.floor(math.log10(abs(figure))))}f}"
     if fmt:
         return format(figure, fmt)
+    if isinstance(figure, bool) or not isinstance(figure, (int, float)):
+        return str(figure)
     if isinstance(figure, float) and not figure.is_integer():
         return f"{figure:,.1f}"
-    if isinstance(figure, (int, float)):
-        return f"{int(figure):,}"
-    return str(figure)
+    return f"{int(figure):,}"
 
 
 def _render_one(match: re.Match, source: str) -> str:

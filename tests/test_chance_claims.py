@@ -183,6 +183,22 @@ LAB_CLAIMS = (
     Claim("lab-done-right-gives-up-search", "webapp/demos/lab.py", "(about 2 % of searches succeed during the fault)",
           "failure-lab@done-right", lambda r: _during(r, "search") < 0.05 and _during(r, "profile") > 0.99
           and 0.4 <= _during(r, "checkout") <= 0.85 and r["payments"]["orders_charged_twice_or_more"] == 0),
+    # ---- lesson 5: bulkheads (the fault: search slows 100× from 5 s to 25 s)
+    Claim("checkout-about-half", "lessons/05-bulkhead.md", '"About half", "None"]\n    answer: 2', "bulkhead",
+          lambda r: 0.4 <= r["modes"]["shared"]["features"]["checkout"]["fault_success_rate"] <= 0.65),
+    Claim("bulkheads-checkout-never-fails", "lessons/05-bulkhead.md", "and not one checkout request fails", "bulkhead",
+          lambda r: r["modes"]["isolated"]["features"]["checkout"]["success_rate"] == 1
+          and r["modes"]["isolated"]["pools"]["checkout"]["peak_busy"] <= 25),
+    Claim("bulkhead-search-worse", "lessons/05-bulkhead.md", "Search does *worse* in its own pool", "bulkhead",
+          lambda r: r["modes"]["isolated"]["features"]["search"]["success_rate"]
+          < r["modes"]["shared"]["features"]["search"]["success_rate"]),
+    Claim("bulkhead-good-day", "lessons/05-bulkhead.md", "all three features succeed 100 % of the time in both modes",
+          "bulkhead?slow_factor=1", lambda r: all(m["features"][f]["success_rate"] == 1
+                                                   for m in r["modes"].values() for f in m["features"])),
+    Claim("bigger-pool-rides-out", "lessons/05-bulkhead.md", "every request of the shared pool succeeds",
+          "bulkhead?shared_size=1000", lambda r: all(f["success_rate"] == 1 for f in r["modes"]["shared"]["features"].values())),
+    Claim("bigger-pool-preset-sacrifices-search", "webapp/demos/bulkhead.py", "the bulkheads still sacrifice search",
+          "bulkhead@bigger-pool", lambda r: r["modes"]["isolated"]["features"]["search"]["fault_success_rate"] < 0.3),
 )
 
 

@@ -160,10 +160,35 @@ CLAIMS = (
           "cascade", lambda r: r["runs"]["with"]["totals"]["saturated_s"] < 0.5 * r["runs"]["without"]["totals"]["saturated_s"]),
     Claim("short-timeout-fits", "lessons/04-circuit-breaker.md", "far below 200 even without a breaker",
           "cascade?timeout_ms=2000", lambda r: r["runs"]["without"]["totals"]["peak_busy"] < 100),
+    # ---- lesson 5: bulkheads (the fault: search slows 100× from 5 s to 25 s)
+    Claim("checkout-about-half", "lessons/05-bulkhead.md", '"About half", "None"]\n    answer: 2', "bulkhead",
+          lambda r: 0.4 <= r["modes"]["shared"]["features"]["checkout"]["fault_success_rate"] <= 0.65),
+    Claim("bulkheads-checkout-never-fails", "lessons/05-bulkhead.md", "and not one checkout request fails", "bulkhead",
+          lambda r: r["modes"]["isolated"]["features"]["checkout"]["success_rate"] == 1
+          and r["modes"]["isolated"]["pools"]["checkout"]["peak_busy"] <= 25),
+    Claim("bulkhead-search-worse", "lessons/05-bulkhead.md", "Search does *worse* in its own pool", "bulkhead",
+          lambda r: r["modes"]["isolated"]["features"]["search"]["success_rate"]
+          < r["modes"]["shared"]["features"]["search"]["success_rate"]),
+    Claim("bulkhead-good-day", "lessons/05-bulkhead.md", "all three features succeed 100 % of the time in both modes",
+          "bulkhead?slow_factor=1", lambda r: all(m["features"][f]["success_rate"] == 1
+                                                   for m in r["modes"].values() for f in m["features"])),
+    Claim("bigger-pool-rides-out", "lessons/05-bulkhead.md", "every request of the shared pool succeeds",
+          "bulkhead?shared_size=1000", lambda r: all(f["success_rate"] == 1 for f in r["modes"]["shared"]["features"].values())),
+    Claim("bigger-pool-preset-sacrifices-search", "webapp/demos/bulkhead.py", "the bulkheads still sacrifice search",
+          "bulkhead@bigger-pool", lambda r: r["modes"]["isolated"]["features"]["search"]["fault_success_rate"] < 0.3),
+    # ---- lesson 6: timeouts
+    Claim("deadline-same-answers-in-time", "lessons/06-timeouts.md", "The two policies deliver\nexactly the same answers in time",
+          "timeout-retry-budget", lambda r: r["policies"]["per_attempt"]["success_within_deadline"]
+          == r["policies"]["deadline"]["success_within_deadline"]
+          and r["policies"]["deadline"]["attempts_after_deadline"] == 0 < r["policies"]["per_attempt"]["attempts_after_deadline"]),
+    Claim("shorter-attempts-fail-less", "lessons/06-timeouts.md", "shorter attempts can buy more chances",
+          "timeout-retry-budget?attempt_timeout_ms=200", lambda r: 1 - r["policies"]["deadline"]["success_within_deadline"] < 0.005),
+    Claim("sigma-rule-unstable", "lessons/06-timeouts.md", "timeout by seconds (over seeds 1–20, in about 1 seed in 10)",
+          "timeout-tradeoff", lambda r: r["rules"][2]["timeout_ms"] > 2000, (0.05, 0.2)),
 )
 
 
-LAB_CLAIMS = (
+LAB_CLAIMS = (  # the failure lab's comparison and preset notes
     Claim("lab-deadline-fewer-retries", "webapp/demos/lab.py", "with a 2 s deadline (B) the retries stop with the caller, so fewer calls",
           "compare:deadline", lambda a, b: _lab_retries(b) < _lab_retries(a) and _lab_calls(b, "payments") < _lab_calls(a, "payments")),
     Claim("lab-deadline-same-double-charges", "webapp/demos/lab.py", "About as many cards are charged twice either way",
@@ -183,22 +208,7 @@ LAB_CLAIMS = (
     Claim("lab-done-right-gives-up-search", "webapp/demos/lab.py", "(about 2 % of searches succeed during the fault)",
           "failure-lab@done-right", lambda r: _during(r, "search") < 0.05 and _during(r, "profile") > 0.99
           and 0.4 <= _during(r, "checkout") <= 0.85 and r["payments"]["orders_charged_twice_or_more"] == 0),
-    # ---- lesson 5: bulkheads (the fault: search slows 100× from 5 s to 25 s)
-    Claim("checkout-about-half", "lessons/05-bulkhead.md", '"About half", "None"]\n    answer: 2', "bulkhead",
-          lambda r: 0.4 <= r["modes"]["shared"]["features"]["checkout"]["fault_success_rate"] <= 0.65),
-    Claim("bulkheads-checkout-never-fails", "lessons/05-bulkhead.md", "and not one checkout request fails", "bulkhead",
-          lambda r: r["modes"]["isolated"]["features"]["checkout"]["success_rate"] == 1
-          and r["modes"]["isolated"]["pools"]["checkout"]["peak_busy"] <= 25),
-    Claim("bulkhead-search-worse", "lessons/05-bulkhead.md", "Search does *worse* in its own pool", "bulkhead",
-          lambda r: r["modes"]["isolated"]["features"]["search"]["success_rate"]
-          < r["modes"]["shared"]["features"]["search"]["success_rate"]),
-    Claim("bulkhead-good-day", "lessons/05-bulkhead.md", "all three features succeed 100 % of the time in both modes",
-          "bulkhead?slow_factor=1", lambda r: all(m["features"][f]["success_rate"] == 1
-                                                   for m in r["modes"].values() for f in m["features"])),
-    Claim("bigger-pool-rides-out", "lessons/05-bulkhead.md", "every request of the shared pool succeeds",
-          "bulkhead?shared_size=1000", lambda r: all(f["success_rate"] == 1 for f in r["modes"]["shared"]["features"].values())),
-    Claim("bigger-pool-preset-sacrifices-search", "webapp/demos/bulkhead.py", "the bulkheads still sacrifice search",
-          "bulkhead@bigger-pool", lambda r: r["modes"]["isolated"]["features"]["search"]["fault_success_rate"] < 0.3),
+
 )
 
 

@@ -81,11 +81,11 @@ def _state(state: str, source: str):
     from werkzeug.datastructures import MultiDict
 
     from . import demo_state
-    from .demos import REGISTRY, load_all
+    from .demos import load_all
 
     head, _, query = state.partition("?")
     demo_id, _, preset_name = head.partition("@")
-    registry = REGISTRY or load_all()
+    registry = load_all()  # every topic module, even when only one was imported so far
     if demo_id not in registry:
         raise QuoteError(f"{source}: quote names unknown demo {demo_id!r}")
     demo = registry[demo_id]

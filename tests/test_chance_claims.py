@@ -63,6 +63,11 @@ def _stuck(r, strategy="retries"):
     return r["strategies"][strategy]["outcome"] == "overloaded"
 
 
+def _within_noise(measured, formula, n):
+    """Within 3 standard errors of a binomial share."""
+    return abs(measured - formula) <= 3 * (formula * (1 - formula) / n) ** 0.5
+
+
 def _served_again(r, strategy):
     """When the clients are served again; never is later than any time."""
     at = r["strategies"][strategy]["recovered_at_ms"]
@@ -74,6 +79,11 @@ def _every_strategy_recovers(r):
 
 
 CLAIMS = (
+    # ---- lesson 1: a sample of 10,000 requests is within 3 standard errors of the formula
+    Claim("chain-within-noise", "lessons/01-fallacies.md", "lands within noise of the formula", "fallacy-network",
+          lambda r: _within_noise(r["success"], r["formula"], r["requests"])),
+    Claim("retried-chain-within-noise", "lessons/01-fallacies.md", "lands within noise of the formula",
+          "fallacy-network?hops=20&retries=1", lambda r: _within_noise(r["success"], r["formula"], r["requests"])),
     # ---- lesson 2 and the storm presets
     Claim("jitter-a-sixth", "lessons/02-retry-backoff.md", "about\na sixth of that", "retry-storm",
           lambda r: 5 <= r["strategies"]["none"]["peak_retries_per_bucket"]
@@ -176,6 +186,21 @@ CLAIMS = (
           "bulkhead?shared_size=1000", lambda r: all(f["success_rate"] == 1 for f in r["modes"]["shared"]["features"].values())),
     Claim("bigger-pool-preset-sacrifices-search", "webapp/demos/bulkhead.py", "the bulkheads still sacrifice search",
           "bulkhead@bigger-pool", lambda r: r["modes"]["isolated"]["features"]["search"]["fault_success_rate"] < 0.3),
+    # ---- lesson 7: idempotency keys
+    Claim("keys-charge-once", "lessons/07-idempotency.md", "writes exactly", "double-charge",
+          lambda r: r["modes"]["key"]["charges"] == r["modes"]["key"]["orders"] < r["modes"]["no_key"]["charges"]),
+    Claim("no-retries-no-double-charge", "lessons/07-idempotency.md", "nobody is charged twice, but",
+          "double-charge?orders=100&retries=0", lambda r: r["modes"]["no_key"]["duplicate_charges"] == 0
+          and r["modes"]["no_key"]["client_never_answered"] > 0),
+    # ---- lesson 8: graceful degradation
+    Claim("availability-within-noise", "lessons/08-graceful-degradation.md", "The simulation agrees within its sampling error",
+          "degradation", lambda r: _within_noise(r["designs"]["all_or_nothing"]["page_availability"],
+                                                 r["designs"]["all_or_nothing"]["formula_value"], r["views"])),
+    Claim("degraded-p99-bounded", "lessons/08-graceful-degradation.md", "The degraded page does not notice",
+          "degradation?comments=slow", lambda r: r["designs"]["degraded"]["p99_ms"] <= 310
+          and r["designs"]["all_or_nothing"]["p50_ms"] > 1500),
+    Claim("degraded-fewer-complete", "lessons/08-graceful-degradation.md", "the degraded design serves *fewer* complete pages",
+          "degradation", lambda r: r["designs"]["degraded"]["outcomes"]["full"] < r["designs"]["all_or_nothing"]["outcomes"]["full"]),
     # ---- lesson 6: timeouts
     Claim("deadline-same-answers-in-time", "lessons/06-timeouts.md", "The two policies deliver\nexactly the same answers in time",
           "timeout-retry-budget", lambda r: r["policies"]["per_attempt"]["success_within_deadline"]

@@ -201,6 +201,18 @@ CLAIMS = (
           and r["designs"]["all_or_nothing"]["p50_ms"] > 1500),
     Claim("degraded-fewer-complete", "lessons/08-graceful-degradation.md", "the degraded design serves *fewer* complete pages",
           "degradation", lambda r: r["designs"]["degraded"]["outcomes"]["full"] < r["designs"]["all_or_nothing"]["outcomes"]["full"]),
+    # ---- lesson 9: the key points repeat the lessons' claims
+    Claim("key-points-sixfold", "lessons/09-key-points.md", "the worst 10 ms shrinks about sixfold", "retry-storm",
+          lambda r: 5 <= r["strategies"]["none"]["peak_retries_per_bucket"]
+          / r["strategies"]["full"]["peak_retries_per_bucket"] <= 7.5),
+    Claim("key-points-overload", "lessons/09-key-points.md", "plain retries keep the server down after the dip has ended",
+          "retry-budget", lambda r: _stuck(r) and all(r["strategies"][k]["server_recovered_at_ms"] is not None
+                                                      for k in ("bucket", "throttle", "breaker"))),
+    Claim("key-points-breaker", "lessons/09-key-points.md", "no request reaches the dependency while it is open",
+          "breaker-timeline", lambda r: r["totals"]["reached_while_open"] == 0 and r["totals"]["trips"] >= 1),
+    Claim("key-points-shared-pool", "lessons/09-key-points.md", "checkout fails although nothing is wrong with it",
+          "bulkhead", lambda r: r["modes"]["shared"]["features"]["checkout"]["success_rate"] < 0.9
+          and r["modes"]["isolated"]["features"]["checkout"]["success_rate"] == 1),
     # ---- lesson 6: timeouts
     Claim("deadline-same-answers-in-time", "lessons/06-timeouts.md", "The two policies deliver\nexactly the same answers in time",
           "timeout-retry-budget", lambda r: r["policies"]["per_attempt"]["success_within_deadline"]

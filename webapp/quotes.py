@@ -1,17 +1,18 @@
 """Figures a lesson quotes from a demo, rendered from the demo itself so they cannot go stale.
 
-In lesson Markdown (body and question text) a figure is written as
+In lesson Markdown (the body and the front matter) a figure is written as
 
     {{ retry-storm strategies.full.peak_retries_per_bucket }}
     {{ breaker-timeline?rate=1 transitions[2].t_ms / 1000 | .2f }}
-    {{ retry-budget@blip strategies.retries.served_again_s }}
+    {{ retry-budget@one-retry strategies.retries.offered | .0f }}
 
 that is: the demo state (`demo-id`, optionally `@preset` and/or `?param=value&…` as in a demo URL;
 unnamed parameters keep their defaults), a Python expression over the result (its top-level keys are
 names, dict keys read as attributes or `["key"]`; `stats["label"]` is a headline figure as shown,
 `values` the parameters) and, after `|`, a Python format spec (default: thousands separators, one
-decimal for a fraction) or `sig` (two significant digits, never scientific). The lesson is rendered once, when the app loads it, through
-`demo_state.resolve`, so a quoted state costs one cached simulation and pages cost nothing more.
+decimal for a fraction) or `sig` (two significant digits, never scientific). The lesson is rendered
+once, when the app loads it, through `demo_state.resolve`, so a quoted state costs one cached
+simulation and pages cost nothing more.
 A quote naming an unknown demo, a bad parameter or a missing result key stops the app from
 starting, like any other lesson typo.
 """

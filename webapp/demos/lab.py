@@ -576,7 +576,7 @@ PRESETS = (
     Preset("healthy", "Healthy baseline", {}, "no fault; timeouts, 2-3 attempts with full jitter, nothing else"),
     Preset("seed-cascade", "The seed's cascade", SEED_CASCADE,
            "payments hangs; with 30 s timeouts and no breaker checkout fails, and the gateway it shares drags "
-           "search and profile down too: about half of them fail while payments hangs"),
+           "search and profile down too: about half of them fail during the fault"),
     Preset("retry-storm", "Retry storm after a blip", RETRY_STORM,
            "index is down for 5 s; two layers of retries keep it down for good"),
     Preset("slow-search", "Slow search drowns checkout", SLOW_SEARCH,

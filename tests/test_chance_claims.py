@@ -175,6 +175,10 @@ CLAIMS = (
           "breaker-timeline@resilience4j?error_pct=30", lambda r: r["totals"]["trips"] == 0),
     Claim("polly-partial-flaps", "lessons/04-circuit-breaker.md", "and then flaps",
           "breaker-timeline@polly?error_pct=30", lambda r: r["totals"]["trips"] >= 2),
+    Claim("short-wait-closes-fast", "lessons/04-circuit-breaker.md", "never later than one 5 s wait\n  after it over seeds 1–20",
+          "breaker-timeline@hystrix", lambda r: _closed_after_outage_s(r) <= 5.5),
+    Claim("short-wait-closes-fast-polly", "lessons/04-circuit-breaker.md", "never later than one 5 s wait\n  after it over seeds 1–20",
+          "breaker-timeline@polly", lambda r: _closed_after_outage_s(r) <= 5.5),
     Claim("hang-trips-later", "webapp/demos/breaker.py", "every failure costs the 1 s timeout, so it trips later",
           "breaker-timeline@hang", lambda r: r["transitions"][0]["t_ms"] - r["outage"]["start_ms"] >= 1000),
     Claim("cascade-trips-after-pool-full", "lessons/04-circuit-breaker.md", "By then the pool had been full for 20 s",
@@ -276,6 +280,12 @@ LAB_CLAIMS = (  # the failure lab's comparison and preset notes
           and 0.4 <= _during(r, "checkout") <= 0.85 and r["payments"]["orders_charged_twice_or_more"] == 0),
 
 )
+
+
+def _closed_after_outage_s(r):
+    """How long after the outage the breaker closed for good."""
+    closes = [t["t_ms"] for t in r["transitions"] if t["to"] == "CLOSED"]
+    return (closes[-1] - r["outage"]["end_ms"]) / 1000 if closes else float("inf")
 
 
 def _tests_in_half_open(r, n):

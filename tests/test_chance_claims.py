@@ -76,6 +76,12 @@ def _stuck(r, strategy="retries"):
     return r["strategies"][strategy]["outcome"] == "overloaded"
 
 
+def _mean(series):
+    """The mean of a per-second series, over the seconds that had requests."""
+    values = [v for v in series if v is not None]
+    return sum(values) / len(values)
+
+
 def _within_noise(measured, formula, n):
     """Within 3 standard errors of a binomial share."""
     return abs(measured - formula) <= 3 * (formula * (1 - formula) / n) ** 0.5
@@ -193,6 +199,8 @@ CLAIMS = (
     Claim("bulkheads-checkout-never-fails", "lessons/05-bulkhead.md", "and not one checkout request fails", "bulkhead",
           lambda r: r["modes"]["isolated"]["features"]["checkout"]["success_rate"] == 1
           and r["modes"]["isolated"]["pools"]["checkout"]["peak_busy"] <= 25),
+    Claim("bulkhead-search-one-in-ten", "lessons/05-bulkhead.md", "only about one search request in ten succeeds",
+          "bulkhead", lambda r: 0.05 <= _mean(r["modes"]["isolated"]["series"]["success_rate"]["search"][8:25]) <= 0.15),
     Claim("bulkhead-search-worse", "lessons/05-bulkhead.md", "Search does *worse* in its own pool", "bulkhead",
           lambda r: r["modes"]["isolated"]["features"]["search"]["success_rate"]
           < r["modes"]["shared"]["features"]["search"]["success_rate"]),

@@ -9,12 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from webapp import quotes
 from webapp.demos import REGISTRY, load_all
 
 load_all()
 HX = {"HX-Request": "true"}
 WHOLE = {**HX, "HX-Target": "demo-breaker-step"}
-LESSON = (Path(__file__).resolve().parent.parent / "lessons" / "04-circuit-breaker.md").read_text()
+# As a learner reads it: with the quoted figures rendered from the demos.
+LESSON = quotes.render((Path(__file__).resolve().parent.parent / "lessons" / "04-circuit-breaker.md").read_text())
 
 
 def html_of(client, url, headers=HX):
@@ -235,7 +237,7 @@ def test_the_lesson_quotes_the_numbers_the_demos_show(client):
                f"{b['reached_b']:,}", f"{w['reached_b']:,}", seconds(b["first_trip_ms"])]
     short = result("/demos/cascade.json?timeout_ms=2000")
     quoted.append(seconds(short["runs"]["with"]["totals"]["first_trip_ms"]))
-    quoted.append(f"(simulated: {short['littles_law']['slow_without_breaker']['simulated']:g})")
+    quoted.append(f"(simulated: {short['littles_law']['slow_without_breaker']['simulated']:g};")
     rate1 = result("/demos/breaker-timeline.json?rate=1")
     lazy = result("/demos/breaker-timeline.json?rate=1&half_open_on=call")
     quoted += [seconds(rate1["transitions"][1]["t_ms"]), seconds(lazy["transitions"][1]["t_ms"])]

@@ -196,7 +196,7 @@ def test_lesson_links_to_demo_states_show_what_the_text_says(client):
         "outcome"] == "overloaded"
     assert client.get("/demos/retry-budget.json?rate=60").get_json()["result"]["strategies"]["retries"][
         "outcome"] == "overloaded"
-    blip = client.get("/demos/retry-budget.json?trigger_s=2").get_json()["result"]["strategies"]
+    blip = client.get("/demos/retry-budget.json?trigger_s=1").get_json()["result"]["strategies"]
     assert all(s["outcome"] == "recovered" for s in blip.values())
     slow = client.get("/demos/retry-budget.json?window_s=10").get_json()["result"]["strategies"]["throttle"]
     assert slow["server_recovered_at_ms"] == 26000 and slow["outcome"] == "clients lagging"

@@ -3,6 +3,8 @@
 Front matter: title, slug, order, summary, demos (the demo ids the text embeds) and optionally
 questions (predict-then-run questions, see `Question`). In the text, a line `[[demo <demo-id>]]`
 places a demo and `[[question <question-id>]]` a question. The index is the files sorted by `order`.
+A figure quoted from a demo is written `{{ demo-id?state path.in.result | format }}` and rendered
+from the model when the lesson loads (see `quotes`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import yaml
 from flask import Flask, current_app
 from markupsafe import Markup, escape
 
+from . import quotes
 from .answers import MAX_ANSWER_LENGTH, read_number
 
 DEMO_LINK = re.compile(r'href="/demos/[a-z0-9-]+(?:\?[^"#]*)?"')
@@ -122,6 +125,7 @@ class Lesson:
 
 
 def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
+    text = quotes.render(text, source)  # front matter too: a question's answer can be quoted
     match = FRONT_MATTER.match(text)
     if not match:
         raise LessonError(f"{source}: no front matter (a '---' block at the top)")
@@ -215,8 +219,11 @@ def load_lessons(folder: str | Path) -> dict[str, Lesson]:
     from .demos import load_all
 
     registry = load_all()
-    lessons = [parse_lesson(path.read_text(encoding="utf-8"), path.name)
-               for path in sorted(Path(folder).glob("*.md"))]
+    try:
+        lessons = [parse_lesson(path.read_text(encoding="utf-8"), path.name)
+                   for path in sorted(Path(folder).glob("*.md"))]
+    except quotes.QuoteError as err:
+        raise LessonError(str(err)) from None
     seen = set()
     for lesson in lessons:
         if lesson.slug in seen:

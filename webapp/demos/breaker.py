@@ -841,7 +841,8 @@ register(Demo(
     presets=(
         Preset("fresh", "Start", {}, "CLOSED, nothing sent yet"),
         Preset("tripped", "Just tripped", {"steps": "fffff"}, "five failures in a row: OPEN"),
-        Preset("half-open", "Half-open", {"steps": "fffffwww"}, "30 s later: the next 3 requests are tests"),
+        Preset("half-open", "Half-open", {"steps": "fffffwww"},
+               "30 s later: up to 3 requests go through as tests; 2 successes close it, 2 failures re-open it"),
         Preset("story", "The whole story", {"steps": "fffffswwwffwwwtss"},
                "trip, reject, test, re-open, test again, close"),
         Preset("lazy", "Half-open on the next call", {"steps": "fffffwww", "half_open_on": "call"},

@@ -425,7 +425,7 @@ PRESETS = (
     Preset("good-day", "A good day", {"slow_factor": 1},
            "no fault: every feature succeeds in both modes, and the pools agree with queueing theory"),
     Preset("bigger-pool", "A bigger shared pool", {"shared_size": 1000},
-           "1,000 shared threads ride out this 20 s fault"),
+           "1,000 shared threads ride out this 20 s fault for every feature; the bulkheads still sacrifice search"),
     Preset("no-queue", "Reject at once", {"queue_limit": 0},
            "no queue: a request that finds no thread fails in microseconds"),
     Preset("queueing-theory", "Queueing theory (M/M/c)",

@@ -575,7 +575,8 @@ DONE_RIGHT = _diff({
 PRESETS = (
     Preset("healthy", "Healthy baseline", {}, "no fault; timeouts, 2-3 attempts with full jitter, nothing else"),
     Preset("seed-cascade", "The seed's cascade", SEED_CASCADE,
-           "payments hangs; 30 s timeouts and no breaker take the whole site down"),
+           "payments hangs; with 30 s timeouts and no breaker checkout fails, and the gateway it shares drags "
+           "search and profile down too: about half of them fail during the fault"),
     Preset("retry-storm", "Retry storm after a blip", RETRY_STORM,
            "index is down for 5 s; two layers of retries keep it down for good"),
     Preset("slow-search", "Slow search drowns checkout", SLOW_SEARCH,
@@ -583,7 +584,9 @@ PRESETS = (
     Preset("double-charge", "Double charges in a payments brown-out", DOUBLE_CHARGE,
            "payments slows ×10; retries without a key charge customers twice"),
     Preset("done-right", "Everything done right", DONE_RIGHT,
-           "all three faults at once; each pattern where it belongs"),
+           "all three faults at once; each pattern where it belongs: profile holds on its fallback, checkout "
+           "fails fast where payments cannot keep up (about 2 in 3 succeed during the fault) and charges no one "
+           "twice, and search, its index slowed ×40, is given up (about 2 % of searches succeed during the fault)"),
 )
 
 
@@ -601,7 +604,9 @@ COMPARISONS = (
      _HANG, {**_BREAKER_ON_PAYMENTS}, {**_BREAKER_ON_PAYMENTS, "checkout_payments_order": "breaker_outside"}),
     ("deadline", "Per-attempt timeout or total deadline?",
      "Payments browns out and the gateway gives up on checkout after 2 s. Without a deadline (A) checkout keeps "
-     "retrying for nobody and charges more cards twice; with a 2 s deadline (B) the retries stop with the caller.",
+     "retrying for a caller that has left; with a 2 s deadline (B) the retries stop with the caller, so fewer calls "
+     "reach payments. About as many cards are charged twice either way: the attempt already sent still charges "
+     "the card, deadline or not; only a key stops that (see the keys comparison).",
      _fault(1, "payments", "slow", 30, 90, 10),
      {"gateway_checkout_timeout_ms": 2000, "gateway_checkout_attempts": 1},
      {"gateway_checkout_timeout_ms": 2000, "gateway_checkout_attempts": 1, "checkout_payments_deadline_ms": 2000}),
@@ -619,7 +624,8 @@ COMPARISONS = (
      _fault(1, "index", "down", 30, 35), RETRY_STORM,
      {**RETRY_STORM, "search_index_budget": "bucket", "gateway_search_budget": "bucket"}),
     ("cascade-vs-right", "The seed's cascade, and the same fault done right",
-     "Payments hangs. With 30 s timeouts and nothing else (A) the whole site goes down; with every pattern in "
+     "Payments hangs. With 30 s timeouts and nothing else (A) checkout fails and drags down the gateway it "
+     "shares: about half of searches and profile pages fail too while payments hangs; with every pattern in "
      "place (B) only checkout fails, fast, and no one is charged twice.",
      _HANG, SEED_CASCADE, DONE_RIGHT),
 )

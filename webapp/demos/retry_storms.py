@@ -762,7 +762,8 @@ register(Demo(
             "seconds. Which client behaviours let it recover when the trigger ends?",
     presets=(
         Preset("metastable", "Metastable failure", {}, "85 req/s, a 5 s dip to half capacity, 4 attempts"),
-        Preset("blip", "A 2-second blip", {"trigger_s": 2}, "too short to build a backlog: everyone rides it out"),
+        Preset("blip", "A 1-second blip", {"trigger_s": 1}, "too short to build a backlog: everyone rides it out "
+               "(at 2 s plain retries already get stuck in about 1 run in 5)"),
         Preset("one-retry", "One retry is enough", {"attempts": 2}, "2 attempts still keep the server down"),
         Preset("no-trigger", "No trigger", {"trigger_s": 0}, "nothing fails: every strategy has the same goodput"),
         Preset("slow-window", "10 s throttle window", {"window_s": 10},

@@ -17,6 +17,8 @@ import yaml
 from flask import Flask, current_app
 from markupsafe import Markup
 
+from .steps import Step, StepError, build_steps, split_notes
+
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 REQUIRED = ("title", "slug", "order", "summary")
@@ -103,6 +105,7 @@ class Lesson:
     parts: tuple[tuple[str, object], ...] = field(repr=False)
     questions: dict = field(default_factory=dict, repr=False)  # id -> Question, in order
     extra: dict = field(default_factory=dict, repr=False)  # any other front-matter keys
+    steps: tuple[Step, ...] = field(default=(), repr=False)  # slide mode, with speaker notes (steps.py)
 
 
 def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
@@ -113,7 +116,12 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     missing = [key for key in REQUIRED if key not in meta]
     if missing:
         raise LessonError(f"{source}: front matter lacks {', '.join(missing)}")
-    body = text[match.end():]
+    try:  # speaker notes are for the instructor's slides only: the learner's text never holds them
+        body_with_notes = text[match.end():]
+        body = split_notes(body_with_notes)
+        steps = build_steps(body_with_notes, str(meta["title"]), _render)
+    except StepError as err:
+        raise LessonError(f"{source}: {err}") from None
     declared = tuple(meta.get("demos") or ())
     questions = {q.id: q for q in (_question(raw, source) for raw in meta.get("questions") or ())}
     parts, placed, asked, pos = [], [], [], 0
@@ -138,7 +146,7 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     extra = {k: v for k, v in meta.items() if k not in (*REQUIRED, "demos", "questions")}
     return Lesson(slug=str(meta["slug"]), title=str(meta["title"]), order=int(meta["order"]),
                   summary=str(meta["summary"]), demos=declared, parts=tuple(parts),
-                  questions=questions, extra=extra)
+                  questions=questions, extra=extra, steps=steps)
 
 
 def _render(md_text: str) -> Markup:

@@ -1,0 +1,158 @@
+"""A lesson as slide-mode steps, with the instructor's speaker notes.
+
+A step is one screen on a projector: the lesson's title, a heading (## or ###) with the text under
+it, a question, or a demo. Text that follows a question or a demo without a new heading is a step
+of its own, so nothing the learner reads is missing from the slides.
+
+Speaker notes are written in the lesson Markdown, right after the content they belong to, in a
+fenced block that the learner's page never shows:
+
+    ::: notes 90=3 180=5
+    What to say, what to ask, what to click. (Markdown)
+    :::
+
+`90=3 180=5` is the step's time budget in minutes in the 90-minute and the 3-hour plan (a plan
+that leaves the step out omits it). A notes block belongs to the step being written when it
+appears; at the very top of the text, to the title step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from markupsafe import Markup
+
+PLANS = ("90", "180")  # the workshop plans, by length in minutes (docs/workshop.md)
+NOTES_OPEN = re.compile(r"^:::\s*notes\b(.*)$")
+NOTES_CLOSE = re.compile(r"^:::\s*$")
+BUDGET = re.compile(r"^(\d+)=(\d+(?:\.\d+)?)$")
+HEADING = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
+MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$")
+FENCE = re.compile(r"^(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int  # 0 is the title step; the URL's ?step= is index + 1
+    kind: str  # "title", "text", "question" or "demo"
+    title: str  # the heading, the question's id or the demo's id (see `label`)
+    html: Markup = Markup("")  # the text of a title or text step
+    continued: bool = False  # a text step without a heading of its own: `title` is the section's
+    notes: Markup = Markup("")
+    budget: dict = field(default_factory=dict)  # plan ("90", "180") -> minutes
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    def minutes(self, plan: str) -> float:
+        return self.budget.get(plan, 0)
+
+
+class StepError(ValueError):
+    """A malformed notes block: an unclosed fence or a budget that is not `plan=minutes`."""
+
+
+def split_notes(body: str) -> str:
+    """The body as learners read it: every notes block removed."""
+    return "".join(line for line, in_notes in _lines(body) if not in_notes)
+
+
+def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple[Step, ...]:
+    """The steps of a lesson body (its Markdown after the front matter, notes included)."""
+    steps: list[dict] = [{"kind": "title", "title": title, "notes": [], "budget": {}}]
+    current: dict | None = None  # the text step being written
+    section = title
+    notes: list[str] | None = None
+    in_fence = False
+
+    def flush():
+        nonlocal current
+        if current is not None:
+            text = "".join(current["lines"])
+            if text.strip() or current["heading"]:
+                current["html"] = render(current["heading"] + text)
+                steps.append(current)
+            elif current["notes"]:  # notes under a blank continuation belong to the step before
+                steps[-1]["notes"].extend(current["notes"])
+                steps[-1]["budget"].update(current["budget"])
+        current = None
+
+    for line in body.splitlines(keepends=True):
+        stripped = line.rstrip("\n")
+        if notes is not None:
+            if NOTES_CLOSE.match(stripped):
+                target = current if current is not None else steps[-1]
+                target["notes"].append("".join(notes))
+                notes = None
+            else:
+                notes.append(line)
+            continue
+        if FENCE.match(stripped):
+            in_fence = not in_fence
+        if not in_fence:
+            opening = NOTES_OPEN.match(stripped)
+            if opening:
+                target = current if current is not None else steps[-1]
+                target["budget"].update(_budget(opening.group(1)))
+                notes = []
+                continue
+            heading = HEADING.match(stripped)
+            marker = MARKER.match(stripped)
+            if heading:
+                flush()
+                section = heading.group(2)
+                current = {"kind": "text", "title": section, "heading": line, "lines": [], "notes": [],
+                           "budget": {}, "continued": False}
+                continue
+            if marker:
+                flush()
+                steps.append({"kind": marker.group(1), "title": marker.group(2), "notes": [], "budget": {}})
+                current = {"kind": "text", "title": section, "heading": "", "lines": [], "notes": [],
+                           "budget": {}, "continued": True}
+                continue
+        if current is None:  # text before the first heading
+            current = {"kind": "text", "title": section, "heading": "", "lines": [], "notes": [],
+                       "budget": {}, "continued": True}
+        current["lines"].append(line)
+    if notes is not None:
+        raise StepError("a `::: notes` block is never closed with `:::`")
+    flush()
+    return tuple(Step(index=i, kind=s["kind"], title=s["title"], html=s.get("html", Markup("")),
+                      continued=s.get("continued", False),
+                      notes=render("\n\n".join(s["notes"])) if s["notes"] else Markup(""),
+                      budget=dict(s["budget"]))
+                 for i, s in enumerate(steps))
+
+
+def _budget(spec: str) -> dict:
+    budget = {}
+    for item in spec.split():
+        match = BUDGET.match(item)
+        if not match or match.group(1) not in PLANS:
+            raise StepError(f"notes budget {item!r}: write plan=minutes with plan one of {', '.join(PLANS)}")
+        minutes = float(match.group(2))
+        budget[match.group(1)] = int(minutes) if minutes.is_integer() else minutes
+    return budget
+
+
+def _lines(body: str):
+    """(line, inside a notes block?) for every line; fenced code is never taken for notes."""
+    in_notes = in_fence = False
+    for line in body.splitlines(keepends=True):
+        stripped = line.rstrip("\n")
+        if in_notes:
+            yield line, True
+            in_notes = not NOTES_CLOSE.match(stripped)
+            continue
+        if FENCE.match(stripped):
+            in_fence = not in_fence
+        if not in_fence and NOTES_OPEN.match(stripped):
+            in_notes = True
+            yield line, True
+            continue
+        yield line, False
+    if in_notes:
+        raise StepError("a `::: notes` block is never closed with `:::`")

@@ -42,9 +42,9 @@ def lesson(slug: str):
     answers = {qid: q.check(request.args[f"answer.{qid}"]) for qid, q in current.questions.items()
                if f"answer.{qid}" in request.args}
     status = 400 if any(s.error for s in states.values()) else 200
-    present = request.args.get("present") == "1"  # presenter mode: a projector-sized page
-    html = render_template("lesson.html", lesson=current, states=states, answers=answers, present=present,
-                           **neighbours)
+    present = request.args.get("present") == "1"  # slide mode: one step per projector screen
+    html = render_template("lesson/slides.html" if present else "lesson.html", lesson=current, states=states,
+                           answers=answers, present=present, **neighbours)
     return _vary(Response(html, status))
 
 

@@ -39,7 +39,7 @@ EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']\s*(?:https?:)?//|url\(\s*["']?
 
 def lan_addresses() -> list[str]:
     """Every IPv4 address of this machine other than loopback, found without sending a packet:
-    each interface's address (Linux), the host name's, and the one a route to the internet would use."""
+    each interface's address (Linux), and the one a route to the internet would use (any system)."""
     found: list[str] = []
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -50,10 +50,6 @@ def lan_addresses() -> list[str]:
                 except OSError:
                     continue  # an interface without an IPv4 address
     except (OSError, AttributeError):
-        pass
-    try:
-        found += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
-    except OSError:
         pass
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

@@ -62,7 +62,7 @@
     var panelsOf = function (result) {
       var panels = Array.prototype.slice.call(result.querySelectorAll(":scope > .chart-figure"));
       Array.prototype.slice.call(result.children).forEach(function (el) {
-        if (el.matches(".truth") || (el.matches("div, section, figure, table") && !el.matches(".chart-figure, .alert, .loading"))) {
+        if (el.matches(".truth") || (el.matches("div, section, figure, table") && !el.matches(".chart-figure, .alert, .slide-panel-tabs"))) {
           if (panels.indexOf(el) < 0) panels.push(el);
         }
       });
@@ -242,8 +242,10 @@
       clearTimeout(resizing);
       resizing = setTimeout(function () { fitDemo(slides[current - 1]); }, 100);
     });
-    document.addEventListener("DOMContentLoaded", function () { show(current); });
-    if (document.readyState !== "loading") show(current);
+    // After app.js's own DOMContentLoaded listener (it draws the charts this fits).
+    var start = function () { setTimeout(function () { show(current); }, 0); };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+    else start();
   }
 
   // ================================ the presenter view ============================================

@@ -65,7 +65,7 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
     steps: list[dict] = [{"kind": "title", "title": title, "notes": [], "budget": {}}]
     current: dict | None = None  # the text step being written
     section = title
-    notes: list[str] | None = None
+    notes: list | None = None
     in_fence = False
 
     def flush():
@@ -75,17 +75,13 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
             if text.strip() or current["heading"]:
                 current["html"] = render(current["heading"] + text)
                 steps.append(current)
-            elif current["notes"]:  # notes under a blank continuation belong to the step before
-                steps[-1]["notes"].extend(current["notes"])
-                steps[-1]["budget"].update(current["budget"])
         current = None
 
     for line in body.splitlines(keepends=True):
         stripped = line.rstrip("\n")
-        if notes is not None:
+        if notes is not None:  # [the step it belongs to, its lines…]
             if NOTES_CLOSE.match(stripped):
-                target = current if current is not None else steps[-1]
-                target["notes"].append("".join(notes))
+                notes[0]["notes"].append("".join(notes[1:]))
                 notes = None
             else:
                 notes.append(line)
@@ -95,9 +91,11 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
         if not in_fence:
             opening = NOTES_OPEN.match(stripped)
             if opening:
-                target = current if current is not None else steps[-1]
+                # Notes right after a question or a demo (no text of their own yet) are that step's.
+                started = current is not None and (current["heading"] or "".join(current["lines"]).strip())
+                target = current if started else steps[-1]
                 target["budget"].update(_budget(opening.group(1)))
-                notes = []
+                notes = [target]
                 continue
             heading = HEADING.match(stripped)
             marker = MARKER.match(stripped)

@@ -31,6 +31,7 @@ BUDGET = re.compile(r"^(\d+)=(\d+(?:\.\d+)?)$")
 HEADING = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$")
 FENCE = re.compile(r"^(```|~~~)")
+UNCLOSED = "a `::: notes` block is never closed with `:::`"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
     for line in body.splitlines(keepends=True):
         stripped = line.rstrip("\n")
         if notes is not None:  # [the step it belongs to, its lines…]
+            if NOTES_OPEN.match(stripped):
+                raise StepError(UNCLOSED)
             if NOTES_CLOSE.match(stripped):
                 notes[0]["notes"].append("".join(notes[1:]))
                 notes = None
@@ -116,7 +119,7 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
                        "budget": {}, "continued": True}
         current["lines"].append(line)
     if notes is not None:
-        raise StepError("a `::: notes` block is never closed with `:::`")
+        raise StepError(UNCLOSED)
     flush()
     return tuple(Step(index=i, kind=s["kind"], title=s["title"], html=s.get("html", Markup("")),
                       continued=s.get("continued", False),
@@ -153,4 +156,4 @@ def _lines(body: str):
             continue
         yield line, False
     if in_notes:
-        raise StepError("a `::: notes` block is never closed with `:::`")
+        raise StepError(UNCLOSED)

@@ -124,6 +124,9 @@
         update["legend.font.size"] = MIN_CHART_FONT;
         update["title.font.size"] = MIN_CHART_FONT + 2;
         (layout.annotations || []).forEach(function (a, i) { update["annotations[" + i + "].font.size"] = MIN_CHART_FONT; });
+        (layout.shapes || []).forEach(function (shape, i) {
+          if (shape.label) update["shapes[" + i + "].label.font.size"] = MIN_CHART_FONT;
+        });
         window.Plotly.relayout(el, update);
         var traces = (JSON.parse(el.getAttribute("data-figure")).data || []).map(function (_, i) { return i; });
         if (traces.length) window.Plotly.restyle(el, { "textfont.size": MIN_CHART_FONT }, traces);

@@ -59,14 +59,19 @@
     };
 
     // ---- a demo step fits the screen: one panel (a chart, the diagram, the theory check) at a time
+    // What a demo draws besides its charts (a diagram, a trace, a page as the reader saw it) is one
+    // panel: its elements are gathered into a wrapper after every swap.
+    var OWN = ".presets, .verdict, .stats, .chart-figure, .truth, .data-table, .demo-links, .param-table, " +
+              ".slide-panel-tabs, .slide-extra, .alert";
     var panelsOf = function (result) {
-      var panels = Array.prototype.slice.call(result.querySelectorAll(":scope > .chart-figure"));
-      Array.prototype.slice.call(result.children).forEach(function (el) {
-        if (el.matches(".truth") || (el.matches("div, section, figure, table") && !el.matches(".chart-figure, .alert, .slide-panel-tabs"))) {
-          if (panels.indexOf(el) < 0) panels.push(el);
-        }
-      });
-      return panels;
+      var loose = Array.prototype.slice.call(result.children).filter(function (el) { return !el.matches(OWN); });
+      if (loose.length) {
+        var extra = document.createElement("div");
+        extra.className = "slide-extra";
+        result.insertBefore(extra, loose[0]);
+        loose.forEach(function (el) { extra.appendChild(el); });
+      }
+      return Array.prototype.slice.call(result.querySelectorAll(":scope > .chart-figure, :scope > .slide-extra, :scope > .truth"));
     };
 
     var panelName = function (el, i) {
@@ -74,11 +79,16 @@
         var fig = JSON.parse(el.querySelector("[data-figure]").getAttribute("data-figure"));
         var title = fig.layout && fig.layout.title;
         var text = title && (typeof title === "string" ? title : title.text);
-        return text ? text.replace(/<[^>]+>/g, "") : "Chart " + (i + 1);
+        return text ? text.replace(/<br\s*\/?>/gi, " · ").replace(/<[^>]+>/g, "") : "Chart " + (i + 1);
       }
       if (el.matches(".truth")) return "Checked against theory";
-      var heading = el.querySelector("h2, h3, h4, caption, summary");
-      return heading ? heading.textContent.trim() : "Details";
+      var first = el.firstElementChild;  // a panel that opens with a line of text is named by it
+      var heading = (first && first.matches("h2, h3, h4, p") ? first : null) ||
+        ["h2, h3, h4", "caption, figcaption, legend", "p, summary"].map(function (sel) {
+          return el.querySelector(sel);
+        }).filter(Boolean)[0];
+      var text = heading ? heading.textContent.replace(/\s+/g, " ").trim().replace(/:$/, "") : "";
+      return text ? (text.length > 48 ? text.slice(0, 46) + "…" : text) : "Diagram";
     };
 
     var choosePanel = function (demo, index) {

@@ -45,10 +45,22 @@ def watch(page, errors):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
 
-@pytest.mark.parametrize("width,height", PROJECTORS, ids=lambda v: str(v))
-def test_right_arrow_walks_every_step_of_every_lesson_and_each_demo_fits(context, live_server, width, height):
+def assert_demo_fits(slides, handle, where, width, height):
+    slides.wait_for_function(FITTED, arg=handle)
+    box = slides.evaluate(SHOWN_BOX, handle)
+    where = f"{where} at {width}×{height}: {box}"
+    assert box and box["left"] >= 0 and box["top"] >= 0, where
+    assert box["right"] <= width + 0.5 and box["bottom"] <= height + 0.5, where
+    if box["chart"]:  # the chart takes most of the screen, its text projected at 16 px or more
+        assert box["height"] >= 0.35 * height and box["width"] >= 0.6 * width, where
+        assert slides.evaluate(SMALLEST_CHART_TEXT, handle) >= 16, where
+
+
+def test_right_arrow_walks_every_step_of_every_lesson_and_each_demo_fits(context, live_server):
+    """At 1280×720; each demo step is also resized to 1024×768 and checked again."""
     errors = []
     slides, notes = context.new_page(), context.new_page()
+    (width, height), (narrow, tall) = PROJECTORS
     for page in (slides, notes):
         page.set_viewport_size({"width": width, "height": height})
         watch(page, errors)
@@ -69,14 +81,12 @@ def test_right_arrow_walks_every_step_of_every_lesson_and_each_demo_fits(context
             expect(notes.locator(f'[data-notes-step="{n}"]')).to_have_class(re.compile("notes-now"))
             handle = slide.element_handle()
             if step.kind == "demo":
+                where = f"{slug} step {n} ({step.title})"
+                assert_demo_fits(slides, handle, where, width, height)
+                slides.set_viewport_size({"width": narrow, "height": tall})
+                assert_demo_fits(slides, handle, where, narrow, tall)
+                slides.set_viewport_size({"width": width, "height": height})
                 slides.wait_for_function(FITTED, arg=handle)
-                box = slides.evaluate(SHOWN_BOX, handle)
-                where = f"{slug} step {n} ({step.title}) at {width}×{height}: {box}"
-                assert box and box["left"] >= 0 and box["top"] >= 0, where
-                assert box["right"] <= width + 0.5 and box["bottom"] <= height + 0.5, where
-                if box["chart"]:
-                    assert box["height"] >= 0.35 * height and box["width"] >= 0.6 * width, where
-                    assert slides.evaluate(SMALLEST_CHART_TEXT, handle) >= 16, where
             elif step.kind == "text":
                 size = slides.evaluate(SMALLEST_PROSE, handle)
                 assert size >= 24, (slug, n, size)

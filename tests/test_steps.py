@@ -121,7 +121,8 @@ def test_step_budgets_add_up_to_each_lessons_time_in_the_plans(app):
     """The minutes in the notes and the minutes in docs/workshop.md are one plan, not two."""
     lessons = app.extensions["lessons"]
     _, plans = read_guide()
-    for plan, rows in plans.items():
+    for plan, details in plans.items():
+        rows = details.rows
         assert rows and rows[0].start == 0 and rows[-1].end == int(plan)
         assert all(a.end == b.start for a, b in zip(rows, rows[1:])), f"plan {plan} has a gap or an overlap"
         planned = {row.slug: row.minutes for row in rows if row.slug}

@@ -162,22 +162,39 @@ def _inline(text: str) -> Markup:
     return Markup(re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.DOTALL))
 
 
-def read_guide(path: Path = GUIDE) -> tuple[Markup, dict[str, list[PlanRow]]]:
-    """docs/workshop.md as (the guide without its plan tables, the plans' rows by plan)."""
-    plans: dict[str, list[PlanRow]] = {plan: [] for plan in PLANS}
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    intro: Markup  # the plan's own words, above its table
+    rows: tuple[PlanRow, ...]
+
+
+def read_guide(path: Path = GUIDE) -> tuple[Markup, dict[str, Plan]]:
+    """docs/workshop.md as (the guide without its title and plans, the plans by length)."""
     titles = {title: plan for plan, title in PLAN_TITLES.items()}
-    kept, plan = [], None
+    kept: list[str] = []
+    rows: dict[str, list[PlanRow]] = {plan: [] for plan in PLANS}
+    intros: dict[str, list[str]] = {plan: [] for plan in PLANS}
+    plan = None
     for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            continue  # the page has its own title
         if line.startswith("## "):
             plan = titles.get(line[3:].strip())
+            if plan:
+                continue
         row = ROW.match(line) if plan else None
         if row:
             start, end, lesson, todo = row.groups()
             slug = LESSON_LINK.search(lesson)
-            plans[plan].append(PlanRow(int(start), int(end), slug.group(1) if slug else None,
-                                       _inline(lesson), _inline(todo)))
-        elif not (plan and line.startswith("|")):
+            rows[plan].append(PlanRow(int(start), int(end), slug.group(1) if slug else None,
+                                      _inline(lesson), _inline(todo)))
+        elif plan:
+            if not line.startswith("|"):
+                intros[plan].append(line)
+        else:
             kept.append(line)
+    plans = {p: Plan(PLAN_TITLES[p], _md("\n".join(intros[p])), tuple(rows[p])) for p in PLANS}
     return _md("\n".join(kept)), plans
 
 

@@ -111,7 +111,11 @@
           b.className = "preset" + (i === index ? " active" : "");
           b.setAttribute("aria-pressed", String(i === index));
           b.textContent = panelName(el, i);
-          b.addEventListener("click", function () { choosePanel(demo, i); fitCharts(demo); });
+          b.addEventListener("click", function () {
+            choosePanel(demo, i);  // rebuilds the tabs: keep the keyboard on the chosen one
+            demo.querySelector(".slide-panel-tabs .active").focus();
+            fitCharts(demo);
+          });
           tabs.appendChild(b);
         });
         result.insertBefore(tabs, panels[0]);
@@ -209,9 +213,9 @@
           && focus !== document.body) return;  // activates what has focus
       var link;
       switch (event.key) {
-        case "ArrowRight": case "PageDown": case "ArrowDown": show(current + 1); break;
+        case "ArrowRight": case "PageDown": show(current + 1); break;  // ↑ ↓ still scroll a long step
         case " ": show(event.shiftKey ? current - 1 : current + 1); break;
-        case "ArrowLeft": case "PageUp": case "ArrowUp": show(current - 1); break;
+        case "ArrowLeft": case "PageUp": show(current - 1); break;
         case "Home": show(1); break;
         case "End": show(total); break;
         case "q": nextQuestion(); break;
@@ -250,6 +254,10 @@
 
     // app.js draws charts on load and after every htmx swap; fit them to the screen after it.
     document.addEventListener("htmx:afterSettle", function () { fitDemo(slides[current - 1]); });
+    // app.js redraws every chart from its spec when the colour scheme changes: fit them again.
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
+      setTimeout(function () { fitDemo(slides[current - 1]); }, 0);
+    });
     var resizing;
     window.addEventListener("resize", function () {
       clearTimeout(resizing);

@@ -22,6 +22,10 @@ def pages(app):
         yield f"/lessons/{slug}"
     for demo_id in sorted(REGISTRY):
         yield f"/demos/{demo_id}"
+    yield "/teach"
+    yield "/lessons/retry-backoff?present=1"  # slide mode: the title step, and a demo step
+    yield "/lessons/retry-backoff?present=1&step=6"
+    yield "/lessons/retry-backoff/notes?step=6"
     yield "/no-such-page"
 
 

@@ -44,7 +44,7 @@ def lesson(slug: str):
     status = 400 if any(s.error for s in states.values()) else 200
     present = request.args.get("present") == "1"  # slide mode: one step per projector screen
     html = render_template("lesson/slides.html" if present else "lesson.html", lesson=current, states=states,
-                           answers=answers, present=present, **neighbours)
+                           answers=answers, **neighbours)
     return _vary(Response(html, status))
 
 

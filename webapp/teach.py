@@ -7,7 +7,6 @@ config (`TEACH_ADDRESSES`, `TEACH_PROBE`), so tests replace them and never send 
 
 from __future__ import annotations
 
-import fcntl
 import ipaddress
 import re
 import socket
@@ -43,6 +42,8 @@ def lan_addresses() -> list[str]:
     each interface's address (Linux), and the one a route to the internet would use (any system)."""
     found: list[str] = []
     try:
+        import fcntl  # Linux and macOS; elsewhere only the route's address below is found
+
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for _, name in socket.if_nameindex():
                 try:
@@ -50,7 +51,7 @@ def lan_addresses() -> list[str]:
                     found.append(socket.inet_ntoa(packed[20:24]))
                 except OSError:
                     continue  # an interface without an IPv4 address
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         pass
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

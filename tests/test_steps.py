@@ -130,3 +130,15 @@ def test_step_budgets_add_up_to_each_lessons_time_in_the_plans(app):
         for slug, lesson in lessons.items():
             budget = round(sum(s.minutes(plan) for s in lesson.steps), 6)
             assert budget == planned.get(slug, 0), (plan, slug)
+
+
+def test_a_section_too_long_for_one_screen_goes_on_in_continued_steps():
+    paragraph = "A sentence of ordinary lesson prose that runs on for a while. " * 6
+    body = "## Long\n\n" + "\n\n".join([paragraph] * 6) + "\n\n::: notes 90=3\nSay it.\n:::\n"
+    steps = build_steps(body, "T", _render)[1:]
+    assert len(steps) > 1
+    assert [s.continued for s in steps] == [False] + [True] * (len(steps) - 1)
+    assert all(s.title == "Long" for s in steps) and "<h2" in steps[0].html and "<h2" not in steps[1].html
+    assert sum(s.html.count("<p>") for s in steps) == 6  # every paragraph on exactly one screen
+    assert all("Say it." in s.notes for s in steps)  # the section's notes, on each of its screens
+    assert round(sum(s.minutes("90") for s in steps), 6) == 3

@@ -2,7 +2,9 @@
 
 A step is one screen on a projector: the lesson's title, a heading (## or ###) with the text under
 it, a question, or a demo. Text that follows a question or a demo without a new heading is a step
-of its own, so nothing the learner reads is missing from the slides.
+of its own, so nothing the learner reads is missing from the slides, and a section too long for one
+screen at projection size goes on in "continued" steps, cut between paragraphs, lists and tables
+(its notes show on each, its minutes are shared between them).
 
 Speaker notes are written in the lesson Markdown, right after the content they belong to, in a
 fenced block that the learner's page never shows:
@@ -74,8 +76,11 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
         if current is not None:
             text = "".join(current["lines"])
             if text.strip() or current["heading"]:
-                current["html"] = render(current["heading"] + text)
-                steps.append(current)
+                pages = _pages(current["heading"], current["lines"])
+                share = {plan: minutes / len(pages) for plan, minutes in current["budget"].items()}
+                for k, page in enumerate(pages):  # a section too long for one screen goes on, continued
+                    steps.append({**current, "continued": current["continued"] or k > 0,
+                                  "budget": dict(share), "html": render(page)})
         current = None
 
     for line in body.splitlines(keepends=True):
@@ -126,6 +131,47 @@ def build_steps(body: str, title: str, render: Callable[[str], Markup]) -> tuple
                       notes=render("\n\n".join(s["notes"])) if s["notes"] else Markup(""),
                       budget=dict(s["budget"]))
                  for i, s in enumerate(steps))
+
+
+SCREEN_LINES = 15  # lines of 26 px prose, about 70 characters each, under a heading on 1024×768 or 1280×720
+
+
+def _pages(heading: str, lines: list[str]) -> list[str]:
+    """A section's Markdown cut between blocks (paragraphs, lists, tables, code) into screens."""
+    blocks, block, fence = [], [], False
+    for line in lines:
+        if FENCE.match(line):
+            fence = not fence
+        if not line.strip() and not fence:
+            if block:
+                blocks.append("".join(block))
+            block = []
+        else:
+            block.append(line)
+    if block:
+        blocks.append("".join(block))
+    pages, page, used = [], [heading] if heading else [], 2.5 if heading else 0.0
+    for text in blocks:
+        cost = _lines_of(text) + 0.6
+        if page and page != [heading] and used + cost > SCREEN_LINES:
+            pages.append("\n".join(page))
+            page, used = [], 0.0
+        page.append(text)
+        used += cost
+    if page:
+        pages.append("\n".join(page))
+    return pages or [heading]
+
+
+def _lines_of(block: str) -> float:
+    """About how many lines of slide text a Markdown block takes."""
+    rows = block.strip().splitlines()
+    if rows[0].startswith("|"):
+        return 1.6 * max(1, len(rows) - 1)  # the separator row is not drawn
+    if FENCE.match(rows[0]):
+        return 0.9 * len(rows)
+    items = re.split(r"\n(?=\s*(?:[-*+]|\d+\.)\s)", block.strip())
+    return sum(-(-len(" ".join(item.split())) // 64) for item in items)
 
 
 def _budget(spec: str) -> dict:

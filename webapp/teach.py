@@ -312,13 +312,20 @@ def notes(slug: str):
     except ValueError:
         step = 1
     step = min(max(step, 1), len(lesson.steps))
-    total = sum(s.minutes(plan) for s in lesson.steps)
     return render_template("teach/notes.html", lesson=lesson, step=step, plan=plan, plan_titles=PLAN_TITLES,
-                           total_minutes=int(total) if float(total).is_integer() else total)
+                           total_minutes=sum(s.minutes(plan) for s in lesson.steps))
+
+
+def minutes(value: float) -> str:
+    """A step's time budget for people: "2 min", "1.5 min", "45 s"."""
+    if value < 1:
+        return f"{round(value * 60)} s"
+    return f"{round(value, 1):g} min"
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["step_label"] = step_label
+    app.jinja_env.filters["minutes"] = minutes
     app.register_blueprint(bp)
 
 

@@ -103,22 +103,24 @@ def test_keys_reload_and_the_presenter_view_driving_the_slides(context, live_ser
     for page in (slides, notes):
         page.set_viewport_size({"width": 1024, "height": 768})
         watch(page, errors)
-    total = len(LESSONS["retry-backoff"].steps)
+    lesson = LESSONS["retry-backoff"]
+    total = len(lesson.steps)
+    first_q, second_q = [s.number for s in lesson.steps if s.kind == "question"][:2]
+    storm = next(s for s in lesson.steps if s.title == "retry-storm")
     slides.goto(f"{live_server}/lessons/retry-backoff?present=1&backoff-timeline.down_ms=600")
     step = slides.locator("[data-step-number]")
     for key, expected in (("End", total), ("Home", 1), ("PageDown", 2), ("Space", 3), ("Shift+Space", 2),
-                          ("PageUp", 1), ("ArrowLeft", 1), ("q", 4), ("q", 9)):
+                          ("PageUp", 1), ("ArrowLeft", 1), ("q", first_q), ("q", second_q)):
         slides.keyboard.press(key)
         expect(step).to_have_text(str(expected))
     slides.reload()  # the step is in the URL
-    expect(step).to_have_text("9")
-    expect(slides.locator("#step-9")).to_be_visible()
+    expect(step).to_have_text(str(second_q))
+    expect(slides.locator(f"#step-{second_q}")).to_be_visible()
 
     # A demo step: the controls open in a drawer; a slider owns its arrow keys; r resets the demo.
-    slides.keyboard.press("q")
-    slides.keyboard.press("ArrowRight")
-    slides.keyboard.press("ArrowRight")  # the retry-storm demo, after the jitter question and its text
-    demo = slides.locator("#step-12")
+    for _ in range(storm.number - second_q):
+        slides.keyboard.press("ArrowRight")
+    demo = slides.locator(f"#step-{storm.number}")
     expect(demo).to_be_visible()
     slides.keyboard.press("c")
     controls = demo.locator(".demo-controls")
@@ -126,9 +128,9 @@ def test_keys_reload_and_the_presenter_view_driving_the_slides(context, live_ser
     clients = demo.locator("#retry-storm-clients")
     clients.focus()
     slides.keyboard.press("ArrowRight")
-    expect(step).to_have_text("12")
+    expect(step).to_have_text(str(storm.number))
     expect(slides).to_have_url(re.compile(r"retry-storm\.clients=\d+"))
-    expect(slides).to_have_url(re.compile(r"step=12"))
+    expect(slides).to_have_url(re.compile(rf"step={storm.number}\b"))
     slides.keyboard.press("Escape")  # leaves the slider
     slides.keyboard.press("Escape")  # closes the drawer
     expect(controls).to_be_hidden()
@@ -139,12 +141,13 @@ def test_keys_reload_and_the_presenter_view_driving_the_slides(context, live_ser
 
     # The presenter view drives the slides, and the slides drive it.
     notes.goto(f"{live_server}/lessons/retry-backoff/notes?plan=180")
-    expect(notes.locator("[data-notes-number]")).to_have_text("12")  # told where the slides are
-    expect(notes.locator("[data-step-budget]")).to_have_text("3:00")
+    expect(notes.locator("[data-notes-number]")).to_have_text(str(storm.number))  # told where the slides are
+    seconds = round(storm.minutes("180") * 60)
+    expect(notes.locator("[data-step-budget]")).to_have_text(f"{seconds // 60}:{seconds % 60:02d}")
     notes.get_by_role("link", name="Next →").click()
-    expect(step).to_have_text("13")
+    expect(step).to_have_text(str(storm.number + 1))
     notes.keyboard.press("ArrowLeft")
-    expect(step).to_have_text("12")
+    expect(step).to_have_text(str(storm.number))
     slides.keyboard.press("Home")
     expect(notes.locator("[data-notes-number]")).to_have_text("1")
     expect(notes.locator('[data-notes-step="2"]')).to_have_class(re.compile("notes-next"))
@@ -164,22 +167,22 @@ def test_slide_mode_keeps_the_state_the_learner_reached(watched_page, live_serve
     page.goto(f"{live_server}/lessons/retry-backoff?backoff-timeline.down_ms=600")
     page.get_by_role("link", name="Slide mode").click()
     expect(page).to_have_url(re.compile(r"down_ms=600.*present=1|present=1.*down_ms=600"))
-    page.keyboard.press("End")
-    page.keyboard.press("Home")
-    page.locator("#step-6").wait_for(state="hidden")
-    for _ in range(5):
+    timeline = next(s.number for s in LESSONS["retry-backoff"].steps if s.title == "backoff-timeline")
+    for _ in range(timeline - 1):
         page.keyboard.press("ArrowRight")
+    expect(page.locator(f"#step-{timeline}")).to_be_visible()
     expect(page.locator("#result-backoff-timeline .verdict")).to_have_text(re.compile("Succeeded on attempt 4"))
 
 
 def test_reduced_motion_turns_off_the_animations(browser, live_server):
     context = browser.new_context(reduced_motion="reduce", viewport={"width": 1024, "height": 768})
     page = context.new_page()
-    page.goto(f"{live_server}/lessons/retry-backoff?present=1&step=6")
+    n = next(s.number for s in LESSONS["retry-backoff"].steps if s.kind == "demo")
+    page.goto(f"{live_server}/lessons/retry-backoff?present=1&step={n}")
     page.keyboard.press("c")
-    drawer = page.locator("#step-6 .demo-controls")
+    drawer = page.locator(f"#step-{n} .demo-controls")
     expect(drawer).to_be_visible()
-    assert page.evaluate("getComputedStyle(document.querySelector('#step-6 .demo-controls')).transitionDuration") == "0s"
+    assert drawer.evaluate("el => getComputedStyle(el).transitionDuration") == "0s"
     page.keyboard.press("Home")
     assert page.evaluate("getComputedStyle(document.querySelector('#step-1 .slide-inner')).animationName") == "none"
     context.close()

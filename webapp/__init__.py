@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from . import assets, caching, errors, lab_views, lessons, live, security, views
+    from . import assets, caching, errors, lab_views, lessons, live, security, teach, views
     from .production import views as production_views
 
     assets.init_app(app)
@@ -31,5 +31,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(lab_views.lab)
     app.register_blueprint(production_views.production)  # "Use this in production", /production/import
     live.init_app(app)  # live sessions (workshop mode): /live
+    teach.init_app(app)  # the instructor's path: /teach, speaker notes, join links
     errors.init_app(app)
     return app

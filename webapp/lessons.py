@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from . import quotes
 from .answers import MAX_ANSWER_LENGTH, read_number
+from .steps import Step, StepError, build_steps, split_notes
 
 DEMO_LINK = re.compile(r'href="/demos/[a-z0-9-]+(?:\?[^"#]*)?"')
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
@@ -122,6 +123,7 @@ class Lesson:
     # next heading, which quotes its result and so waits with it.
     discussions: dict = field(default_factory=dict, repr=False)
     extra: dict = field(default_factory=dict, repr=False)  # any other front-matter keys
+    steps: tuple[Step, ...] = field(default=(), repr=False)  # slide mode, with speaker notes (steps.py)
 
 
 def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
@@ -133,7 +135,12 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     missing = [key for key in REQUIRED if key not in meta]
     if missing:
         raise LessonError(f"{source}: front matter lacks {', '.join(missing)}")
-    body = text[match.end():]
+    try:  # speaker notes are for the instructor's slides only: the learner's text never holds them
+        body_with_notes = text[match.end():]
+        body = split_notes(body_with_notes)
+        steps = build_steps(body_with_notes, str(meta["title"]), _render)
+    except StepError as err:
+        raise LessonError(f"{source}: {err}") from None
     declared = tuple(meta.get("demos") or ())
     questions = {q.id: q for q in (_question(raw, source) for raw in meta.get("questions") or ())}
     parts, placed, asked, pos = [], [], [], 0
@@ -173,7 +180,7 @@ def parse_lesson(text: str, source: str = "<lesson>") -> Lesson:
     return Lesson(slug=str(meta["slug"]), title=str(meta["title"]), order=int(meta["order"]),
                   summary=str(meta["summary"]), demos=declared, parts=tuple(parts),
                   questions=questions, guards={d: tuple(qs) for d, qs in guards.items()},
-                  discussions=discussions, extra=extra)
+                  discussions=discussions, extra=extra, steps=steps)
 
 
 def _revealing(question: Question, raw: dict, default: str | None, placed: list, source: str) -> Question:

@@ -44,10 +44,14 @@ def lesson(slug: str, invalid: dict | None = None):
     answers = {qid: q.check(request.args[f"answer.{qid}"]) for qid, q in current.questions.items()
                if f"answer.{qid}" in request.args}
     status = 400 if invalid or any(s.error for s in states.values()) else 200
-    present = request.args.get("present") == "1"  # presenter mode: a projector-sized page
+    present = request.args.get("present") == "1"  # slide mode: one step per projector screen
+    if present:  # a question and its demo are separate slides: the instructor asks, then shows
+        html = render_template("lesson/slides.html", lesson=current, states=states, answers=answers,
+                               **neighbours)
+        return _vary(Response(html, status))
     pairs = list(request.args.items(multi=True))  # predict, then see: which demos still wait
     done = predict.revealed(current, pairs)
-    html = render_template("lesson.html", lesson=current, states=states, answers=answers, present=present,
+    html = render_template("lesson.html", lesson=current, states=states, answers=answers,
                            waiting=predict.withheld(current, done), done=done, pairs=pairs,
                            invalid=invalid or {}, **neighbours)
     return _vary(Response(html, status))

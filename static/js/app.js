@@ -116,58 +116,7 @@
     showProgress(loadProgress());
   });
 
-  // ---- presenter mode: keyboard navigation for a projector --------------------------------------
-  function sections() {
-    return Array.prototype.slice.call(document.querySelectorAll(".lesson .demo, .lesson .question, .lesson .prose h2"));
-  }
-
-  function currentIndex(list) {
-    var best = 0;
-    list.forEach(function (el, i) { if (el.getBoundingClientRect().top <= 80) best = i; });
-    return best;
-  }
-
-  function mostVisibleDemo() {
-    var best = null, bestArea = 0;
-    document.querySelectorAll(".demo").forEach(function (el) {
-      var r = el.getBoundingClientRect();
-      var visible = Math.min(r.bottom, window.innerHeight) - Math.max(r.top, 0);
-      if (visible > bestArea) { best = el; bestArea = visible; }
-    });
-    return best;
-  }
-
-  function go(el) {
-    if (el) el.scrollIntoView({ behavior: "smooth", block: "start" });
-  }
-
-  document.addEventListener("keydown", function (event) {
-    if (!document.body.classList.contains("present") || event.altKey || event.ctrlKey || event.metaKey) return;
-    var focus = document.activeElement;
-    if (focus && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(focus.tagName)) return;  // sliders own their keys
-    var list = sections();
-    var here = currentIndex(list);
-    var link;
-    switch (event.key) {
-      case "ArrowRight": case "PageDown": case "j":
-        go(list[Math.min(here + 1, list.length - 1)]); break;
-      case "ArrowLeft": case "PageUp": case "k":
-        go(list[Math.max(here - 1, 0)]); break;
-      case "q":
-        go(list.slice(here + 1).filter(function (el) { return el.classList.contains("question"); })[0]); break;
-      case "r":
-        link = mostVisibleDemo();
-        if (link) link.querySelector(".reset-link").click();
-        break;
-      case "n": link = document.querySelector("a[rel=next]"); if (link) link.click(); break;
-      case "p": link = document.querySelector("a[rel=prev]"); if (link) link.click(); break;
-      case "Escape": window.location.href = window.location.pathname; break;
-      default: return;
-    }
-    event.preventDefault();
-  });
-
-  // "Presenter mode" keeps the demo states the learner has reached.
+  // "Slide mode" (static/js/slides.js) keeps the demo states the learner has reached.
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-keep-query]");
     if (!link) return;

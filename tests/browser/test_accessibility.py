@@ -22,6 +22,11 @@ def pages(app):
         yield f"/lessons/{slug}"
     for demo_id in sorted(REGISTRY):
         yield f"/demos/{demo_id}"
+    yield "/teach"
+    demo_step = next(s.number for s in app.extensions["lessons"]["retry-backoff"].steps if s.kind == "demo")
+    yield "/lessons/retry-backoff?present=1"  # slide mode: the title step, and a demo step
+    yield f"/lessons/retry-backoff?present=1&step={demo_step}"
+    yield f"/lessons/retry-backoff/notes?step={demo_step}"
     yield "/no-such-page"
 
 

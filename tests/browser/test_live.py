@@ -97,7 +97,7 @@ def test_the_attendee_follows_the_instructors_slider_within_a_second(room):
     # A preset and a change of demo travel too.
     instructor.locator("#demo-backoff-timeline").get_by_role("link", name="Full jitter").click()
     expect(attendee.locator("#backoff-timeline-jitter-full, input[name=jitter][value=full]").first).to_be_checked()
-    instructor.get_by_role("button", name=re.compile("retry storm", re.I)).click()
+    instructor.locator(".live-demo-buttons").get_by_role("button", name=re.compile("retry storm", re.I)).click()
     expect(attendee.locator("#demo-retry-storm")).to_be_visible()
     expect(attendee.locator("#demo-backoff-timeline")).to_have_count(0)
 

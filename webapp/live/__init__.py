@@ -5,5 +5,6 @@ tokens, validated state, the room's answers), `views.py` the routes. `init_app` 
 """
 
 from .views import bp, init_app
+from . import preview  # noqa: E402,F401: registers /live/<code>/preview on bp
 
 __all__ = ["bp", "init_app"]

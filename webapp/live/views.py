@@ -11,6 +11,7 @@
     POST /live/<code>/pause        instructor: blank the attendees' screens (paused=1) or not (0)
     GET  /live/<code>/answers.csv  instructor: the room's answers, counts per question, vote and choice
     GET  /live/<code>/panel?sig=S  instructor: attendees online and the answers, 204 when unchanged
+    GET  /live/<code>/preview?v=N  instructor: the step on screen, its notes, what attendees see (preview.py)
     POST /live/<code>/end          instructor: end the session
 
 Why polling and not server-sent events: see README ("Run a workshop"). In short, a poll is an
@@ -40,6 +41,7 @@ from ..compressed import RenderCache, choose_encoding, compress
 from ..demo_state import resolve, wants_fragment
 from ..demos import REGISTRY
 from ..lessons import all_lessons
+from ..teach import join_links
 from . import session as model
 from .store import NOT_JOINED, OK, RATE_LIMITED, LiveSession, LiveStore, open_store, store_errors
 
@@ -394,6 +396,8 @@ def control(code: str):
         _set_control_cookie(response, canonical, token)
         return response
     _require_instructor(session)
+    from .preview import render_preview  # preview.py builds on this module
+
     lesson = _lesson(session.state)
     join_url = f"{request.host_url}live/{canonical}"
     return render_template(
@@ -402,7 +406,8 @@ def control(code: str):
         demo_titles={d: REGISTRY[d].title for d in (lesson.demos if lesson else ()) if d in REGISTRY},
         control_url=f"{request.host_url}live/{canonical}/control?token={request.cookies.get(CONTROL_COOKIE, '')}",
         loopback=request.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]"),
-        panel=Markup(_render_panel(session)))
+        panel=Markup(_render_panel(session)),
+        joins=join_links(canonical), preview=Markup(render_preview(session)))
 
 
 @bp.post("/<code>/state")

@@ -17,6 +17,10 @@ import yaml
 from flask import Flask, current_app
 from markupsafe import Markup
 
+# A numeric answer: ASCII digits, thousands commas only between groups of three, then an optional
+# fraction and exponent. The default range keeps every statistic over the room's answers finite.
+NUMBER_RE = re.compile(r"^[+-]?(?=\.?\d)(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?(?:[eE][+-]?\d{1,3})?$", re.ASCII)
+NUMERIC_LIMIT = 1e12
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 REQUIRED = ("title", "slug", "order", "summary")
@@ -36,6 +40,8 @@ class Question:
             choices: ["About 100", "About 500", "All 1,000"]   # omit for a numeric answer
             answer: 2                # index of the right choice, or the number
             tolerance: 0.1           # numeric only: relative error accepted (default 10%)
+            min: 0                   # numeric only: the range an answer must lie in (default ±1e12)
+            max: 100
             explain: Without jitter every client waits exactly 100 ms…   (Markdown)
             show: /demos/retry-storm?jitter=none                     (the state that shows it)
     """
@@ -48,20 +54,41 @@ class Question:
     choices: tuple[str, ...] = ()
     tolerance: float = 0.1
     unit: str = ""
+    min: float = -NUMERIC_LIMIT
+    max: float = NUMERIC_LIMIT
 
     @property
     def numeric(self) -> bool:
         return not self.choices
 
+    def number(self, raw: str) -> tuple[float | None, str]:
+        """A numeric answer as a finite float within [min, max], or None and what is wrong with it.
+
+        Plain ASCII digits only, with an optional sign, decimal point, exponent and thousands
+        commas in their places ("1,000.5"): float() alone would also take "1_000", Arabic-Indic
+        digits and "inf", and a stray "1,,,5" would silently become 15."""
+        raw = (raw or "").strip()
+        if not raw:
+            return None, "give a number"
+        if len(raw) > 40 or not NUMBER_RE.match(raw):
+            return None, f"“{raw[:40]}” is not a number (write it like 1500, 1,500 or 0.25)"
+        value = float(raw.replace(",", ""))
+        if not (self.min <= value <= self.max):  # also refuses ±inf from "1e999"
+            return None, f"give a number from {_plain(self.min)} to {_plain(self.max)}"
+        return value, ""
+
+    def problem(self, raw: str) -> str:
+        """Why `raw` is not an answer to this question ("" when it is one)."""
+        if self.numeric:
+            return self.number(raw)[1]
+        return "" if (raw or "").strip() in {str(i) for i in range(len(self.choices))} else "pick one of the choices"
+
     def check(self, raw: str) -> tuple[bool | None, str]:
         """(correct?, the answer as given); None when the input is not an answer at all."""
         raw = (raw or "").strip()[:40]
         if self.numeric:
-            try:
-                given = float(raw.replace(",", ""))
-            except ValueError:
-                return None, raw
-            if given != given or given in (float("inf"), float("-inf")):
+            given, _ = self.number(raw)
+            if given is None:
                 return None, raw
             return abs(given - self.answer) <= self.tolerance * abs(self.answer), raw
         if raw not in {str(i) for i in range(len(self.choices))}:
@@ -74,15 +101,22 @@ class Question:
         return self.choices[self.answer]
 
 
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
 def _question(raw: dict, source: str) -> Question:
     try:
         choices = tuple(str(c) for c in raw.get("choices") or ())
         question = Question(id=str(raw["id"]), ask=str(raw["ask"]), answer=raw["answer"],
                             explain=_render(str(raw["explain"])), show=str(raw["show"]),
                             choices=choices, tolerance=float(raw.get("tolerance", 0.1)),
-                            unit=str(raw.get("unit", "")))
+                            unit=str(raw.get("unit", "")), min=float(raw.get("min", -NUMERIC_LIMIT)),
+                            max=float(raw.get("max", NUMERIC_LIMIT)))
     except KeyError as missing:
         raise LessonError(f"{source}: a question lacks {missing}") from None
+    if not (-NUMERIC_LIMIT <= question.min <= question.answer <= question.max <= NUMERIC_LIMIT):
+        raise LessonError(f"{source}: question {question.id!r}: min <= answer <= max must hold, within ±1e12")
     if choices and not (isinstance(question.answer, int) and 0 <= question.answer < len(choices)):
         raise LessonError(f"{source}: question {question.id!r}: answer must be a choice index")
     if not choices and not isinstance(question.answer, (int, float)):

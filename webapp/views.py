@@ -67,7 +67,7 @@ def question(slug: str, qid: str):
             return redirect(f"/lessons/{slug}#question-{qid}", 303)
         return redirect(f"/lessons/{slug}?{urlencode({f'answer.{qid}': raw.strip()[:40]})}#question-{qid}", 303)
     html = render_template("lesson/_question.html", question=q, lesson=current, correct=correct,
-                           given=given, invalid=correct is None)
+                           given=given, invalid=correct is None, problem=q.problem(raw))
     return _vary(Response(html, 400 if correct is None else 200))
 
 

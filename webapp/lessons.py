@@ -71,7 +71,7 @@ class Question:
         if not raw:
             return None, "give a number"
         if len(raw) > 40 or not NUMBER_RE.match(raw):
-            return None, f"“{raw[:40]}” is not a number (write it like 1500, 1,500 or 0.25)"
+            return None, f"“{raw[:40]}” is not a number: give a number like 1500, 1,500 or 0.25"
         value = float(raw.replace(",", ""))
         if not (self.min <= value <= self.max):  # also refuses ±inf from "1e999"
             return None, f"give a number from {_plain(self.min)} to {_plain(self.max)}"

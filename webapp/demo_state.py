@@ -7,12 +7,14 @@ learners sitting on the same preset costs one simulation, not one per request.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ServiceUnavailable
 
 from .compressed import RenderCache
 from .demos import REGISTRY, Demo, View
@@ -27,6 +29,23 @@ RESULTS = RenderCache(RESULT_CACHE_SIZE)
 # interval (5 ms) to get it back after every query. So one simulation at a time per process (there
 # is a process per core, gunicorn_conf.py); threads answering from the caches do not wait for it.
 _SIMULATING = threading.Lock()
+# A bounded queue in front of it: the one simulating and at most SIM_QUEUE - 1 waiting, per process.
+# Without the bound, 50 heavy new states held every worker thread waiting here, and a cached preset
+# (a few ms of work) waited up to 16 s for a thread. Beyond the bound a request is told at once to
+# come back (503, Retry-After), and the threads stay free for everything the caches can answer.
+SIM_QUEUE = int(os.environ.get("SIM_QUEUE", 4))
+_ADMITTED = threading.BoundedSemaphore(SIM_QUEUE)
+RETRY_AFTER_S = 2
+
+
+class SimulationsBusy(ServiceUnavailable):
+    """Every place in the simulation queue is taken: a 503 with Retry-After, said kindly (errors.py)."""
+
+    description = ("The server is busy running other learners' simulations. "
+                   f"Try again in {RETRY_AFTER_S} seconds: nothing is lost, this state is a link.")
+
+    def __init__(self):
+        super().__init__(retry_after=RETRY_AFTER_S)
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,8 @@ def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
         return DemoState(demo, values, error=ParamError(param, param.to_text(values[name]), message, allowed))
     try:
         result, view = _run(demo.id, freeze(values))
+    except SimulationsBusy:
+        raise
     except Exception:  # a bug in one demo must not take the page down with it
         log.exception("demo %s failed with %s", demo.id, values)
         return DemoState(demo, values, failure="This demo failed to run with these parameters.")
@@ -90,9 +111,14 @@ def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
 def _simulate(demo_id: str, frozen: tuple) -> tuple[dict, View]:
     demo = REGISTRY[demo_id]
     values = dict(frozen)
-    with _SIMULATING:
-        result = demo.run(values)
-        return result, demo.present(result, values)
+    if not _ADMITTED.acquire(blocking=False):
+        raise SimulationsBusy()
+    try:
+        with _SIMULATING:
+            result = demo.run(values)
+            return result, demo.present(result, values)
+    finally:
+        _ADMITTED.release()
 
 
 def freeze(values: dict) -> tuple:

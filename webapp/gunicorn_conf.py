@@ -8,7 +8,9 @@ import threading
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Simulations are CPU-bound: one process per core; threads cover the slow clients and keep-alives.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
-worker_class = "gthread"
+# gthread, but a request reaches a thread only once it has fully arrived: slow and half-open clients
+# wait in the event loop, not in a thread (webapp/gunicorn_worker.py). WORKER_CLASS=gthread for stock.
+worker_class = os.environ.get("WORKER_CLASS", "webapp.gunicorn_worker.BufferingThreadWorker")
 threads = int(os.environ.get("THREADS", 8))
 timeout = 30  # the heaviest demo answers in well under a second; a hung worker is recycled
 graceful_timeout = 10  # SIGTERM: finish requests in flight, then exit

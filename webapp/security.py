@@ -14,10 +14,12 @@ so a forged 10 MB upload costs its headers, not its body.
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSRF_COOKIE = "rl_csrf"
 CSRF_FIELD = "csrf_token"
@@ -35,6 +37,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 def init_app(app: Flask) -> None:
     # Where the app may be embedded in a frame: 'none' by default, or e.g. "'self' https://lms.example"
     app.config.setdefault("FRAME_ANCESTORS", "'none'")
+    # Behind one reverse proxy (deploy/nginx.conf), the client's address is the proxy's
+    # X-Forwarded-For: the live rate limits count per client, not all as the proxy.
+    app.config.setdefault("BEHIND_PROXY", os.environ.get("BEHIND_PROXY", "") not in ("", "0"))
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Flask's own default is None (no limit), so setdefault would not do.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH

@@ -19,11 +19,13 @@ from werkzeug.exceptions import ServiceUnavailable
 from .compressed import RenderCache
 from .demos import REGISTRY, Demo, View
 from .params import ParamError
+from .sizes import result_size
 
 log = logging.getLogger(__name__)
 RESULT_CACHE_SIZE = 512
+RESULT_CACHE_BYTES = 64 * 1024 * 1024  # estimated (sizes.py); a large result is ~0.5-3 MB in memory
 # When a room asks for a new state together, one request simulates and the others wait for it.
-RESULTS = RenderCache(RESULT_CACHE_SIZE)
+RESULTS = RenderCache(RESULT_CACHE_SIZE, RESULT_CACHE_BYTES, result_size)
 # Simulations are CPU-bound and hold the GIL: two in one process only take turns, each slower, and a
 # model that releases the GIL often (the SQLite ledger: ~500 queries a run) waits up to a switch
 # interval (5 ms) to get it back after every query. So one simulation at a time per process (there
@@ -33,9 +35,10 @@ _SIMULATING = threading.Lock()
 # Without the bound, 50 heavy new states held every worker thread waiting here, and a cached preset
 # (a few ms of work) waited up to 16 s for a thread. Beyond the bound a request is told at once to
 # come back (503, Retry-After), and the threads stay free for everything the caches can answer.
-SIM_QUEUE = int(os.environ.get("SIM_QUEUE", 4))
+SIM_QUEUE = int(os.environ.get("SIM_QUEUE", 2))
 _ADMITTED = threading.BoundedSemaphore(SIM_QUEUE)
 RETRY_AFTER_S = 2
+_PATIENT = threading.local()  # warm() waits for a place instead of being turned away
 
 
 class SimulationsBusy(ServiceUnavailable):
@@ -99,8 +102,12 @@ def warm() -> int:
     in the cache before anyone asks. Returns how many states were simulated."""
     states = [(demo, values) for demo in list(REGISTRY.values())
               for values in [demo.params.defaults(), *(demo.preset_values(p) for p in demo.presets)]]
-    for demo, values in states:
-        resolve(demo, MultiDict(demo.params.query_items(values)))
+    _PATIENT.wait = True
+    try:
+        for demo, values in states:
+            resolve(demo, MultiDict(demo.params.query_items(values)))
+    finally:
+        _PATIENT.wait = False
     return len(states)
 
 
@@ -111,7 +118,7 @@ def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
 def _simulate(demo_id: str, frozen: tuple) -> tuple[dict, View]:
     demo = REGISTRY[demo_id]
     values = dict(frozen)
-    if not _ADMITTED.acquire(blocking=False):
+    if not _ADMITTED.acquire(blocking=getattr(_PATIENT, "wait", False)):
         raise SimulationsBusy()
     try:
         with _SIMULATING:

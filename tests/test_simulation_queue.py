@@ -52,7 +52,7 @@ def test_beyond_the_queue_a_new_state_is_a_kind_503_in_the_demo(app, client, ful
     assert response.headers["HX-Retarget"] == f"#result-{DEMO}"  # the controls stay, the message goes in the result
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert "data-busy" in html and "busy running other learners" in html
+    assert "data-busy" in html and "try again in 2 seconds" in html
 
 
 @pytest.mark.parametrize("suffix, kind", [(".json", "application/json"), (".csv", "text/plain"), ("", "text/html")])

@@ -1,6 +1,7 @@
 """A learner in a real browser when every place in the simulation queue is taken: the demo says so
 kindly where its result goes, the controls stay, and the next move works once there is room."""
 
+import random
 import re
 import threading
 
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 def test_a_busy_server_is_said_kindly_in_the_demo(page, live_server, monkeypatch, tmp_path):
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server}/demos/backoff-timeline")
+    seed = random.randint(100_000, 999_999)  # states no other test has simulated in this server
+    page.goto(f"{live_server}/demos/backoff-timeline?seed={seed}&base_ms=130")
     verdict = page.locator("#result-backoff-timeline .verdict")
     expect(verdict).to_be_visible()
     full = threading.BoundedSemaphore(1)

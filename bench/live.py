@@ -302,9 +302,7 @@ def start_redis() -> tuple[subprocess.Popen, str]:
 def start_live_server(port: int, env_extra: dict) -> subprocess.Popen:
     if "REDIS_URL" not in env_extra:
         os.environ.pop("REDIS_URL", None)  # --store sqlite means SQLite, whatever the shell says
-    # Every simulated attendee joins from 127.0.0.1: lift the per-address join limit (a real room
-    # joins from one address per phone).
-    return start_server(port, {"LIVE_JOINS_PER_MINUTE": "100000", **env_extra}, probe="/live")
+    return start_server(port, env_extra, probe="/live")
 
 
 def pct(values: list[float], q: float) -> float:

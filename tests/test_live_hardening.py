@@ -18,6 +18,14 @@ from webapp.live import session as model
 from webapp.live.store import RedisLiveStore
 
 
+@pytest.fixture(autouse=True)
+def limits_for_loopback(live_app):
+    """The test client's address is 127.0.0.1, which the limits leave alone unless told otherwise."""
+    live_app.config["LIVE_LIMIT_LOOPBACK"] = True
+    yield
+    live_app.config["LIVE_LIMIT_LOOPBACK"] = False
+
+
 def test_two_huge_answers_do_not_take_the_room_down(live):
     """±1e308 made the histogram overflow: the control page, the panel and, after Reveal, every
     attendee page answered 500. They are refused now, each with the allowed range."""
@@ -168,6 +176,19 @@ def test_guessing_room_codes_is_rate_limited(live):
         assert guesser.get("/live/HHHHH").status_code == 404
     finally:
         live.config.update(LIVE_LOOKUPS_PER_MINUTE=20)
+
+
+def test_the_machine_itself_is_not_limited_by_default(live):
+    live.config.update(LIVE_LIMIT_LOOPBACK=False, LIVE_LOOKUPS_PER_MINUTE=1, LIVE_ROOM_LIMIT=100, LIVE_JOINS_PER_MINUTE=1)
+    try:
+        client, code = start(live)
+        assert [live.test_client().get(f"/live/{code}").status_code for _ in range(3)] == [200] * 3
+        assert [client.get("/live/ZZZZZ").status_code for _ in range(3)] == [404] * 3
+        phone = live.test_client()
+        phone.environ_base["REMOTE_ADDR"] = "192.168.1.20"
+        assert [phone.get(u).status_code for u in ("/live/ZZZZZ", "/live/YYYYY")] == [404, 429]
+    finally:
+        live.config.update(LIVE_LOOKUPS_PER_MINUTE=20, LIVE_JOINS_PER_MINUTE=60, LIVE_LIMIT_LOOPBACK=True)
 
 
 def test_the_limiter_counts_per_window_in_the_store(live):

@@ -12,8 +12,9 @@ import re
 
 MAX_ANSWER_LENGTH = 40
 
-# A number, then optionally a unit: "1,500.5 ms", "~95,1 %", "-3".
-_NUMBER = re.compile(r"^[~≈]?\s*([+-]?[0-9][0-9.,'\u00a0\u202f ]*)\s*(.*)$")
+# A number (ASCII digits only: float() would also take "1_000" and Arabic-Indic digits), an optional
+# exponent, then optionally a unit: "1,500.5 ms", "~95,1 %", "-3", ".5", "1e2".
+_NUMBER = re.compile(r"^[~≈]?\s*([+-]?\.?[0-9][0-9.,'\u00a0\u202f ]*(?:[eE][+-]?[0-9]{1,3})?)\s*(.*)$")
 _GROUPED = {",": re.compile(r"^[1-9]\d{0,2}(,\d{3})+$"), ".": re.compile(r"^[1-9]\d{0,2}(\.\d{3}){2,}$")}
 # Units of time, in milliseconds: an answer in one converts to a question asked in another.
 _TIME_MS = {"ms": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "s": 1000.0, "sec": 1000.0, "secs": 1000.0,

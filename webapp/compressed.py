@@ -39,6 +39,11 @@ class Encoded:
         self._encoded: dict[str, bytes] = {"identity": raw}
         self._lock = threading.Lock()
 
+    @property
+    def nbytes(self) -> int:
+        """The bytes it holds once compressed for every browser: compressed forms are a fraction of raw."""
+        return len(self.raw) * 3 // 2
+
     def body(self, encoding: str) -> bytes:
         with self._lock:
             if encoding not in self._encoded:
@@ -62,10 +67,15 @@ class RenderCache:
 
     Keys carry everything the output depends on, so nothing is ever stale. When many requests for a
     new key arrive together (a room following a change), the first builds and the others wait for
-    it: one render per key, not one per thread."""
+    it: one render per key, not one per thread.
 
-    def __init__(self, size: int):
-        self.size = size
+    Bounded in entries (`size`) and, when given `max_bytes` and `weigh` (value -> bytes), in bytes:
+    the least recently used go until both bounds hold."""
+
+    def __init__(self, size: int, max_bytes: int | None = None, weigh: Callable | None = None):
+        self.size, self.max_bytes, self.weigh = size, max_bytes, weigh
+        self.nbytes = 0
+        self._sizes: dict = {}
         self._items: OrderedDict = OrderedDict()
         self._building: dict = {}
         self._lock = threading.Lock()
@@ -85,10 +95,15 @@ class RenderCache:
             finally:
                 with self._lock:
                     self._building.pop(key, None)
+            weight = self.weigh(value) if self.max_bytes and self.weigh else 0
             with self._lock:
                 self._items[key] = value
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
+                self._sizes[key] = weight
+                self.nbytes += weight
+                while len(self._items) > self.size or (self.max_bytes and self.nbytes > self.max_bytes
+                                                       and len(self._items) > 1):
+                    old, _ = self._items.popitem(last=False)
+                    self.nbytes -= self._sizes.pop(old)
         return value
 
     def __len__(self) -> int:

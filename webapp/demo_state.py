@@ -7,26 +7,48 @@ learners sitting on the same preset costs one simulation, not one per request.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode, urlsplit, parse_qsl
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ServiceUnavailable
 
 from .compressed import RenderCache
 from .demos import REGISTRY, Demo, View
 from .params import ParamError
+from .sizes import result_size
 
 log = logging.getLogger(__name__)
 RESULT_CACHE_SIZE = 512
+RESULT_CACHE_BYTES = 64 * 1024 * 1024  # estimated (sizes.py); a large result is ~0.5-3 MB in memory
 # When a room asks for a new state together, one request simulates and the others wait for it.
-RESULTS = RenderCache(RESULT_CACHE_SIZE)
+RESULTS = RenderCache(RESULT_CACHE_SIZE, RESULT_CACHE_BYTES, result_size)
 # Simulations are CPU-bound and hold the GIL: two in one process only take turns, each slower, and a
 # model that releases the GIL often (the SQLite ledger: ~500 queries a run) waits up to a switch
 # interval (5 ms) to get it back after every query. So one simulation at a time per process (there
 # is a process per core, gunicorn_conf.py); threads answering from the caches do not wait for it.
 _SIMULATING = threading.Lock()
+# A bounded queue in front of it: the one simulating and at most SIM_QUEUE - 1 waiting, per process.
+# Without the bound, 50 heavy new states held every worker thread waiting here, and a cached preset
+# (a few ms of work) waited up to 16 s for a thread. Beyond the bound a request is told at once to
+# come back (503, Retry-After), and the threads stay free for everything the caches can answer.
+SIM_QUEUE = int(os.environ.get("SIM_QUEUE", 2))
+_ADMITTED = threading.BoundedSemaphore(SIM_QUEUE)
+RETRY_AFTER_S = 2
+_PATIENT = threading.local()  # warm() waits for a place instead of being turned away
+
+
+class SimulationsBusy(ServiceUnavailable):
+    """Every place in the simulation queue is taken: a 503 with Retry-After, said kindly (errors.py)."""
+
+    description = ("The server is busy running other learners' simulations. "
+                   f"Try again in {RETRY_AFTER_S} seconds: nothing is lost, this state is a link.")
+
+    def __init__(self):
+        super().__init__(retry_after=RETRY_AFTER_S)
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,8 @@ def resolve(demo: Demo, query: Mapping, prefix: str = "") -> DemoState:
         return DemoState(demo, values, error=ParamError(param, param.to_text(values[name]), message, allowed))
     try:
         result, view = _run(demo.id, freeze(values))
+    except SimulationsBusy:
+        raise
     except Exception:  # a bug in one demo must not take the page down with it
         log.exception("demo %s failed with %s", demo.id, values)
         return DemoState(demo, values, failure="This demo failed to run with these parameters.")
@@ -78,8 +102,12 @@ def warm() -> int:
     in the cache before anyone asks. Returns how many states were simulated."""
     states = [(demo, values) for demo in list(REGISTRY.values())
               for values in [demo.params.defaults(), *(demo.preset_values(p) for p in demo.presets)]]
-    for demo, values in states:
-        resolve(demo, MultiDict(demo.params.query_items(values)))
+    _PATIENT.wait = True
+    try:
+        for demo, values in states:
+            resolve(demo, MultiDict(demo.params.query_items(values)))
+    finally:
+        _PATIENT.wait = False
     return len(states)
 
 
@@ -90,9 +118,14 @@ def _run(demo_id: str, frozen: tuple) -> tuple[dict, View]:
 def _simulate(demo_id: str, frozen: tuple) -> tuple[dict, View]:
     demo = REGISTRY[demo_id]
     values = dict(frozen)
-    with _SIMULATING:
-        result = demo.run(values)
-        return result, demo.present(result, values)
+    if not _ADMITTED.acquire(blocking=getattr(_PATIENT, "wait", False)):
+        raise SimulationsBusy()
+    try:
+        with _SIMULATING:
+            result = demo.run(values)
+            return result, demo.present(result, values)
+    finally:
+        _ADMITTED.release()
 
 
 def freeze(values: dict) -> tuple:

@@ -24,6 +24,8 @@ from . import quotes
 from .answers import MAX_ANSWER_LENGTH, read_number
 from .steps import Step, StepError, build_steps, split_notes
 
+# The default range of a numeric answer keeps every statistic over the room's answers finite.
+NUMERIC_LIMIT = 1e12
 DEMO_LINK = re.compile(r'href="/demos/[a-z0-9-]+(?:\?[^"#]*)?"')
 MARKER = re.compile(r"^\[\[(demo|question) ([a-z0-9-]+)\]\]\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -44,6 +46,8 @@ class Question:
             choices: ["About 100", "About 500", "All 1,000"]   # omit for a numeric answer
             answer: 2                # index of the right choice, or the number
             tolerance: 0.1           # numeric only: relative error accepted (default 10%)
+            min: 0                   # numeric only: the range an answer must lie in (default ±1e12)
+            max: 100
             explain: Without jitter every client waits exactly 100 ms…   (Markdown)
             show: /demos/retry-storm?jitter=none                     (the state that shows it)
             reveals: retry-storm     # the demo whose result waits for this answer (default: the
@@ -59,14 +63,37 @@ class Question:
     tolerance: float = 0.1
     unit: str = ""
     reveals: str | None = None
+    min: float = -NUMERIC_LIMIT
+    max: float = NUMERIC_LIMIT
 
     @property
     def numeric(self) -> bool:
         return not self.choices
 
+    def number(self, raw: str) -> tuple[float | None, str]:
+        """A numeric answer read as a person writes it ("95,1 %", "1.5 s", "0.951" for a percentage:
+        see answers.py), finite and within [min, max]; else None and what is wrong with it."""
+        raw = (raw or "").strip()
+        if not raw:
+            return None, "give a number"
+        if len(raw) > MAX_ANSWER_LENGTH:
+            return None, f"your answer is longer than {MAX_ANSWER_LENGTH} characters"
+        value = read_number(raw, self.unit)
+        if value is None:
+            return None, f"“{raw}” is not a number: give a number like 12.5{' ' + self.unit if self.unit else ''}"
+        if not (self.min <= value <= self.max):
+            return None, f"give a number from {_plain(self.min)} to {_plain(self.max)}"
+        return value, ""
+
     def read(self, raw: str) -> float | None:
-        """A numeric answer as a number in the question's unit ("95,1 %", "1.5 s"), or None."""
-        return read_number(raw, self.unit)
+        """A numeric answer as a number in the question's unit, or None."""
+        return self.number(raw)[0]
+
+    def problem(self, raw: str) -> str:
+        """Why `raw` is not an answer to this question ("" when it is one)."""
+        if self.numeric:
+            return self.number(raw)[1]
+        return "" if (raw or "").strip() in {str(i) for i in range(len(self.choices))} else "pick one of the choices"
 
     def check(self, raw: str) -> tuple[bool | None, str]:
         """(correct?, the answer as given); None when the input is not an answer at all."""
@@ -88,16 +115,23 @@ class Question:
         return self.choices[self.answer]
 
 
+def _plain(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
 def _question(raw: dict, source: str) -> Question:
     try:
         choices = tuple(str(c) for c in raw.get("choices") or ())
         question = Question(id=str(raw["id"]), ask=str(raw["ask"]), answer=raw["answer"],
                             explain=_render(str(raw["explain"])), show=str(raw["show"]),
                             choices=choices, tolerance=float(raw.get("tolerance", 0.1)),
-                            unit=str(raw.get("unit", "")),
+                            unit=str(raw.get("unit", "")), min=float(raw.get("min", -NUMERIC_LIMIT)),
+                            max=float(raw.get("max", NUMERIC_LIMIT)),
                             reveals=str(raw["reveals"]) if raw.get("reveals") else None)
     except KeyError as missing:
         raise LessonError(f"{source}: a question lacks {missing}") from None
+    if not (-NUMERIC_LIMIT <= question.min <= question.answer <= question.max <= NUMERIC_LIMIT):
+        raise LessonError(f"{source}: question {question.id!r}: min <= answer <= max must hold, within ±1e12")
     if choices and not (isinstance(question.answer, int) and 0 <= question.answer < len(choices)):
         raise LessonError(f"{source}: question {question.id!r}: answer must be a choice index")
     if not choices and not isinstance(question.answer, (int, float)):

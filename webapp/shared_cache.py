@@ -31,6 +31,10 @@ class _Stored:
     stored_at: float
     max_age: int
 
+    @property
+    def nbytes(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 200  # + the objects around them
+
     def serves(self, environ: dict, now: float) -> bool:
         return now - self.stored_at < self.max_age and all(environ.get(k, "") == v for k, v in self.vary)
 
@@ -38,10 +42,13 @@ class _Stored:
 class SharedCache:
     """WSGI middleware: `app.wsgi_app = SharedCache(app.wsgi_app, entries=...)`."""
 
-    def __init__(self, app, entries: int = 2048, max_body: int = 512 * 1024, clock=time.monotonic):
+    def __init__(self, app, entries: int = 2048, max_body: int = 512 * 1024, clock=time.monotonic,
+                 max_bytes: int = 32 * 1024 * 1024):
         self.app, self.entries, self.max_body, self.clock = app, entries, max_body, clock
+        self.max_bytes = max_bytes
         self._urls: OrderedDict[tuple[str, str], list[_Stored]] = OrderedDict()  # least recent first
         self._count = 0
+        self.nbytes = 0
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict, start_response):
@@ -89,10 +96,12 @@ class SharedCache:
             old = self._urls.pop(url, [])
             kept = [s for s in old if s.vary != stored.vary and stored.stored_at - s.stored_at < s.max_age]
             self._count += len(kept) + 1 - len(old)
+            self.nbytes += sum(s.nbytes for s in kept) + stored.nbytes - sum(s.nbytes for s in old)
             self._urls[url] = kept + [stored]
-            while self._count > self.entries:
+            while (self._count > self.entries or self.nbytes > self.max_bytes) and len(self._urls) > 1:
                 _, dropped = self._urls.popitem(last=False)
                 self._count -= len(dropped)
+                self.nbytes -= sum(s.nbytes for s in dropped)
 
 
 def _storable(status: str, headers: list[tuple[str, str]]) -> int | None:

@@ -78,6 +78,23 @@ def new_attendee() -> str:
     return secrets.token_urlsafe(12)
 
 
+def sign_attendee(secret: bytes, attendee: str) -> str:
+    """The cookie value: the id and an HMAC of it under the store's secret."""
+    return f"{attendee}.{_attendee_mac(secret, attendee)}"
+
+
+def verify_attendee(secret: bytes, cookie: str) -> str | None:
+    """The attendee id if the cookie carries one this server signed, else None."""
+    attendee, _, mac = (cookie or "").partition(".")
+    if not ATTENDEE_RE.match(attendee) or not hmac.compare_digest(mac, _attendee_mac(secret, attendee)):
+        return None
+    return attendee
+
+
+def _attendee_mac(secret: bytes, attendee: str) -> str:
+    return hmac.new(secret, b"live-attendee:" + attendee.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 # ---- state --------------------------------------------------------------------------------------
 
 def initial_state(lesson) -> dict:
@@ -185,11 +202,14 @@ class Tally:
 
 
 def tally(question, answers: list[str], revealed: bool, vote: int = 1) -> Tally:
+    """Only answers that are valid now count: a stored answer from before the validation was this
+    strict (or a question edited since) is left out rather than allowed to break the room's chart."""
+    answers = [a for a in answers if question.check(a)[0] is not None]
     right = sum(1 for a in answers if question.check(a)[0])
     if not answers:
         return Tally(0, 0, None, ())
     if question.numeric:
-        chart, bins = _numeric_chart(question, [float(a) for a in answers], revealed)
+        chart, bins = _numeric_chart(question, [question.number(a)[0] for a in answers], revealed)
     else:
         chart, bins = _choice_chart(question, answers, revealed)
     if vote != 1:  # two votes side by side: each chart its own id
@@ -214,9 +234,18 @@ def _choice_chart(question, answers: list[str], revealed: bool):
     return _chart(question, charts.figure([trace], spec), bins), bins
 
 
+BIN_LIMIT = 1e15
+
+
 def numeric_bins(values: list[float], target: float | None = None, max_bins: int = 8):
     """Histogram bins with round edges over the middle 90 % of the values (and `target`, if given);
-    values beyond that land in the first or last bin. Returns (edges, counts)."""
+    values beyond that land in the first or last bin. Returns (edges, counts).
+
+    Answers are validated to ±1e12, but a statistic must not trust its input to stay standing:
+    non-finite values are dropped and the rest clipped to ±1e15, so no edge or width can overflow."""
+    values = [min(max(v, -BIN_LIMIT), BIN_LIMIT) for v in values if math.isfinite(v)]
+    if not values:
+        return [0, 1], [0]
     ordered = sorted(values)
     lo = ordered[int(0.05 * (len(ordered) - 1))]
     hi = ordered[math.ceil(0.95 * (len(ordered) - 1))]

@@ -6,6 +6,8 @@ Both stores keep the same four things per session and answer the same calls:
   - the attendees who joined, with when each was last seen (the room limit counts them);
   - the answers, one per (question, attendee): answering again replaces the answer;
   - when each attendee last answered (the answer rate limit).
+Beside the sessions, the store keeps the rate-limit counters (per client address: joins, unknown
+codes) and the secret that signs attendee ids, so that both hold across every worker and machine.
 Every call is one short transaction (SQLite) or one round trip (Redis: a Lua script when it must read
 and write atomically), so several processes and machines can share a store safely. Times are passed
 in (`now`, seconds since the epoch) so that expiry and rate limits are testable without sleeping.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -84,6 +87,15 @@ class LiveStore:
     def ping(self) -> None:
         raise NotImplementedError
 
+    def hit(self, key: str, window: float, now: float) -> int:
+        """Count one event under `key` in the current fixed window of `window` seconds; returns the
+        window's count so far, this one included (the rate limiter compares it with its limit)."""
+        raise NotImplementedError
+
+    def secret(self) -> bytes:
+        """The key that signs attendee ids: drawn once, then the same for every process sharing the store."""
+        raise NotImplementedError
+
 
 # ---- SQLite -------------------------------------------------------------------------------------
 
@@ -98,6 +110,9 @@ CREATE INDEX IF NOT EXISTS live_attendees_seen ON live_attendees (code, seen);
 CREATE TABLE IF NOT EXISTS live_answers (
   code TEXT NOT NULL, question TEXT NOT NULL, attendee TEXT NOT NULL, answer TEXT NOT NULL, at REAL NOT NULL,
   PRIMARY KEY (code, question, attendee)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS live_limits (
+  key TEXT PRIMARY KEY, since REAL NOT NULL, count INTEGER NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS live_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
 """
 SESSION_COLUMNS = "code, token_hash, version, state, created, expires"
 
@@ -150,6 +165,7 @@ class SQLiteLiveStore(LiveStore):
                 db.execute(f"DELETE FROM {table} WHERE code NOT IN "
                            "(SELECT code FROM live_sessions WHERE expires > ?)", (now,))
             db.execute("DELETE FROM live_sessions WHERE expires <= ?", (now,))
+            db.execute("DELETE FROM live_limits WHERE expires <= ?", (now,))
             row = db.execute(f"INSERT INTO live_sessions ({SESSION_COLUMNS}) VALUES (?, ?, 1, ?, ?, ?) "
                              f"ON CONFLICT (code) DO NOTHING RETURNING {SESSION_COLUMNS}",
                              (code, token_hash, dump_state(state), now, now + ttl)).fetchone()
@@ -223,6 +239,22 @@ class SQLiteLiveStore(LiveStore):
 
     def ping(self):
         self._conn().execute("SELECT 1").fetchone()
+
+    def hit(self, key, window, now):
+        start = now - now % window
+        with self._write() as db:
+            (count,) = db.execute(
+                "INSERT INTO live_limits (key, since, count, expires) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT (key) DO UPDATE SET count = CASE WHEN since = excluded.since THEN count + 1 ELSE 1 END, "
+                "since = excluded.since, expires = excluded.expires RETURNING count",
+                (key, start, start + window)).fetchone()
+        return count
+
+    def secret(self):
+        with self._write() as db:
+            db.execute("INSERT INTO live_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                       (secrets.token_bytes(32),))
+            return bytes(db.execute("SELECT secret FROM live_secret WHERE id = 1").fetchone()[0])
 
 
 class _Transaction:
@@ -379,6 +411,28 @@ class RedisLiveStore(LiveStore):
 
     def ping(self):
         self.redis.ping()
+
+    def persistence_warning(self) -> str | None:
+        """What is wrong with this Redis's durability for live sessions, or None when it keeps them."""
+        try:
+            config = {**self.redis.config_get("appendonly"), **self.redis.config_get("save")}
+        except Exception:  # managed Redis often refuses CONFIG: nothing to say, nothing to break
+            return None
+        if config.get("appendonly") == "yes" or config.get("save"):
+            return None
+        return (f"Redis at {self.url} runs without persistence (appendonly no, no save points): a restart "
+                "of Redis ends every live session. Run it with --appendonly yes (see README).")
+
+    def hit(self, key, window, now):
+        name = f"rl:limit:{key}:{int(now // window)}"
+        pipe = self.redis.pipeline()
+        pipe.incr(name)
+        pipe.pexpire(name, int(window * 1000) + 1000)
+        return pipe.execute()[0]
+
+    def secret(self):
+        self.redis.set("rl:live:secret", secrets.token_hex(32), nx=True)
+        return bytes.fromhex(self.redis.get("rl:live:secret"))
 
 
 def store_errors() -> tuple[type[BaseException], ...]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import ipaddress
 import logging
 import os
 import threading
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__, url_prefix="/live")
 
 CONTROL_COOKIE = "rl_live_ctl"  # the control token, scoped to /live/<code>
-ATTENDEE_COOKIE = "rl_live_id"  # a random attendee id: one answer per attendee and question
+ATTENDEE_COOKIE = "rl_live_id"  # a random attendee id, signed by the server: one answer per attendee and question
 TOKEN_HEADER = "X-Live-Token"  # the control token for scripts (the benchmark)
 VERSION_HEADER = "X-Live-Version"
 STAGE_CACHE_SIZE = 64  # what a room sees at one version: lesson header, demo, revealed answers
@@ -66,8 +67,19 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LIVE_PRESENCE_WRITE_S", model.PRESENCE_WRITE_S)
     app.config.setdefault("LIVE_POLL_MS", model.POLL_MS)
     app.config.setdefault("LIVE_CLOCK", time.time)  # tests move time forward to expire a session
+    # Per client address and minute: new attendees (each takes a seat) and lookups of codes with no
+    # session (guessing a room: 6.4 million codes at 20 a minute is six months for one in 50,000).
+    app.config.setdefault("LIVE_JOINS_PER_MINUTE", int(os.environ.get("LIVE_JOINS_PER_MINUTE", 60)))
+    app.config.setdefault("LIVE_LOOKUPS_PER_MINUTE", int(os.environ.get("LIVE_LOOKUPS_PER_MINUTE", 20)))
+    # The machine itself (tests, benchmarks, the instructor trying the room) is not limited. Behind a
+    # proxy on the same machine, BEHIND_PROXY=1 gives each request its client's address (security.py).
+    app.config.setdefault("LIVE_LIMIT_LOOPBACK", False)
+    live_store = open_store(app.config["LIVE_DB"], app.config["REDIS_URL"])
+    warning = getattr(live_store, "persistence_warning", lambda: None)()
+    if warning:
+        log.warning(warning)
     app.extensions["live"] = {
-        "store": open_store(app.config["LIVE_DB"], app.config["REDIS_URL"]),
+        "store": live_store,
         "presence": Presence(),
         "stage": RenderCache(STAGE_CACHE_SIZE),
         "blocks": RenderCache(BLOCK_CACHE_SIZE),
@@ -135,6 +147,8 @@ def _code_or_404(raw: str) -> str:
 def _session_or_404(code: str) -> LiveSession:
     session = store().get(code, _now())
     if session is None:
+        if _limited("lookup", current_app.config["LIVE_LOOKUPS_PER_MINUTE"]):
+            _too_many("room codes that do not exist")
         abort(404, description=f"There is no live session {code}: it may have ended. Check the code with your instructor.")
     return session
 
@@ -157,8 +171,35 @@ def _set_control_cookie(response: Response, code: str, token: str) -> None:
 
 
 def _attendee() -> str | None:
-    raw = request.cookies.get(ATTENDEE_COOKIE, "")
-    return raw if model.ATTENDEE_RE.match(raw) else None
+    """The attendee id from the cookie, if the server signed it: a client cannot make up ids (and
+    seats) of its own, each one costs a join, which is rate-limited per address."""
+    return model.verify_attendee(_secret(), request.cookies.get(ATTENDEE_COOKIE, ""))
+
+
+def _secret() -> bytes:
+    live = current_app.extensions["live"]
+    if "secret" not in live:
+        live["secret"] = store().secret()
+    return live["secret"]
+
+
+def _limited(kind: str, per_minute: int) -> bool:
+    """True when this client address has used up its `kind` events for this minute (this one counted)."""
+    address = request.remote_addr or ""
+    if not current_app.config["LIVE_LIMIT_LOOPBACK"] and _is_loopback(address):
+        return False
+    return store().hit(f"{kind}:{address}", 60, _now()) > per_minute
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _too_many(what: str):
+    abort(429, description=f"Too many {what} from your address in a minute: wait a minute and try again.")
 
 
 def _lesson(state: dict):
@@ -228,6 +269,8 @@ def attend(code: str):
     session = _session_or_404(code)
     attendee, fresh = _attendee(), False
     if attendee is None:
+        if _limited("join", current_app.config["LIVE_JOINS_PER_MINUTE"]):
+            _too_many("new attendees")
         attendee, fresh = model.new_attendee(), True
     now = _now()
     if _join(session, attendee, now):
@@ -240,7 +283,8 @@ def attend(code: str):
         response = Response(render_template("live/full.html", code=code,
                                             limit=current_app.config["LIVE_ROOM_LIMIT"]), 403)
     if fresh:
-        response.set_cookie(ATTENDEE_COOKIE, attendee, max_age=2 * 24 * 3600, path="/live", httponly=True,
+        response.set_cookie(ATTENDEE_COOKIE, model.sign_attendee(_secret(), attendee), max_age=2 * 24 * 3600,
+                            path="/live", httponly=True,
                             samesite="Lax", secure=request.is_secure)
     return response
 
@@ -255,6 +299,8 @@ def follow(code: str):
     now = _now()
     session = store().get(code, now)
     if session is None:
+        if _limited("lookup", current_app.config["LIVE_LOOKUPS_PER_MINUTE"]):
+            return Response("", 429, headers={"Retry-After": "60"})
         return Response(render_template("live/_ended.html"), 410)
     attendee = _attendee()
     if attendee and current_app.extensions["live"]["presence"].due(
@@ -336,6 +382,8 @@ def answer(code: str):
     now = _now()
     session = store().get(code, now)
     if session is None:
+        if _limited("lookup", current_app.config["LIVE_LOOKUPS_PER_MINUTE"]):
+            _too_many("room codes that do not exist")
         return _answer_response(code, render_template("live/_ended.html"), 410)
     attendee = _attendee()
     if attendee is None:
@@ -351,10 +399,8 @@ def answer(code: str):
                                                        message="Answers are closed."), 409)
     stored = model.normalise_answer(question, request.form.get("answer", ""))
     if stored is None:
-        raw = request.form.get("answer", "").strip()
-        message = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
-                   else "That is not an answer: " + ("give a number like 12.5." if question.numeric
-                                                     else "pick one of the choices."))
+        raw = request.form.get("answer", "")
+        message = f"That is not an answer: {question.problem(raw)}."
         return _answer_response(code, _render_question(session, question, attendee, message=message), 400)
     key = model.answer_key(qid, model.vote_of(session.state))
     voted = store().answer_of(code, key, attendee)
@@ -542,7 +588,8 @@ def _panel_context(session: LiveSession) -> dict:
     return {"session": session, "code": session.code, "lesson": lesson, "question": question, "phase": phase,
             "tally": model.tally(question, answers, phase == "revealed", vote) if question else None,
             "tallies": _tallies(session, question, phase == "revealed") if question else [], "vote": vote,
-            "paused": bool(session.state.get("paused")), "online": online, "joined": joined, "sig": sig}
+            "paused": bool(session.state.get("paused")), "online": online, "joined": joined, "sig": sig,
+            "limit": current_app.config["LIVE_ROOM_LIMIT"]}
 
 
 def _wants_json() -> bool:

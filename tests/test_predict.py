@@ -64,7 +64,7 @@ VERDICTS = [
     ("fallacies", "chain-success", "95,1", True),
     ("fallacies", "chain-success", "0.951", True),
     ("fallacies", "chain-success", "95.1", True),
-    ("fallacies", "chain-success", "951", False),
+    ("fallacies", "chain-success", "951", None),  # outside the question's 0–100: "give a number from 0 to 100"
     ("fallacies", "chain-success", "0.5", False),
     ("fallacies", "chain-success", "99%", False),
     ("fallacies", "chain-success", "ninety-five", None),

@@ -16,7 +16,6 @@ from .caching import FRAGMENTS
 from .compressed import Encoded
 from .demo_state import DemoState, freeze, replace_url_for, resolve, wants_fragment
 from .demos import REGISTRY
-from .answers import MAX_ANSWER_LENGTH
 from .lessons import all_lessons, demo_in_lesson, lesson_for_demo
 from . import predict
 
@@ -94,12 +93,11 @@ def question(slug: str, qid: str):
     else:
         correct, given = q.check(raw)
         if correct is None:
-            problem = (f"Your answer is longer than {MAX_ANSWER_LENGTH} characters." if len(raw) > MAX_ANSWER_LENGTH
-                       else None)
+            problem = f"That is not an answer to this question: {q.problem(raw)}."
             if not wants_fragment(request):  # the lesson page (its query rides in the form's action), 400
-                return lesson(slug, invalid={qid: problem or True})
+                return lesson(slug, invalid={qid: problem})
             html = render_template("lesson/_question.html", question=q, lesson=current, pairs=pairs,
-                                   invalid=problem or True, given=given)
+                                   invalid=problem, given=given)
             return _vary(Response(html, 400))
         after = predict.with_question(pairs, qid, f"answer.{qid}", raw)
     url = predict.lesson_url(slug, after, f"question-{qid}")

@@ -37,7 +37,6 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redir
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from ..answers import MAX_ANSWER_LENGTH
 from ..compressed import RenderCache, choose_encoding, compress
 from ..demo_state import resolve, wants_fragment
 from ..demos import REGISTRY

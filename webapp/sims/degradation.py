@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from itertools import count
 from statistics import NormalDist
 
 # name, label, core, median and p99 latency (ms), default availability (%)

@@ -62,6 +62,8 @@ def measure(page, base: str, demo_id: str, moves: int) -> list[float]:
                            "!document.querySelector('[data-figure]:not([data-drawn])')")
     page.evaluate(HOOK)
     slider = page.locator(f"#demo-{demo_id} form input[type=range]").first
+    if not slider.count():
+        return []  # no slider (a demo driven by buttons)
     slider.focus()
     at_max = slider.evaluate("el => Number(el.value) >= Number(el.max) - (Number(el.step) || 1) * 3")
     key = "ArrowLeft" if at_max else "ArrowRight"
@@ -110,6 +112,8 @@ def main() -> None:
             medians = []
             for demo_id in demos:
                 times = measure(page, base, demo_id, args.moves)
+                if not times:
+                    continue
                 medians.append(statistics.median(times))
                 print(f"{demo_id:24} {medians[-1]:9.0f}   {' '.join(f'{t:.0f}' for t in times)}", flush=True)
             print(f"{'worst median':24} {max(medians):9.0f}")

@@ -172,33 +172,47 @@ def _storm_calls_formula(values: dict) -> int:
 
 
 # At most this many bars per strategy (the page's budget is 2,000 plotted points a chart): a long
-# storm is drawn with each bar standing for several buckets, at the busiest of them.
+# storm is drawn with each bar standing for several 10 ms buckets, at the busiest of them.
 STORM_MAX_BARS = 1000
 
 
+def _busiest_buckets(result: dict) -> dict:
+    """The storm with its buckets grouped so that no strategy has more than STORM_MAX_BARS: each
+    group keeps its busiest bucket, so the tallest bar is still the worst 10 ms."""
+    n = max(len(s["per_bucket"]) for s in result["strategies"].values())
+    group = -(-n // STORM_MAX_BARS)
+    if group == 1:
+        return result
+    strategies = {name: {**s, "per_bucket": [max(s["per_bucket"][j:j + group])
+                                             for j in range(0, len(s["per_bucket"]), group)]}
+                  for name, s in result["strategies"].items()}
+    return {**result, "strategies": strategies, "bucket_ms": group * result["bucket_ms"]}
+
+
+def _say_what_a_bar_is(traces: list, spec: dict, span: int, bucket: int) -> None:
+    if span == bucket:
+        return
+    spec["title"]["text"] += f"<br><sup>each bar: the busiest {bucket} ms of {span:,} ms</sup>"
+    for trace in traces:
+        trace["hovertemplate"] = trace["hovertemplate"].replace(
+            f"%{{x}}–%{{x}}+{bucket} ms: %{{y:,}} calls", f"%{{x}}–%{{x}}+{span:,} ms: busiest {bucket} ms %{{y:,}} calls")
+
+
 def _storm_chart(result: dict, values: dict) -> Chart:
+    bucket, result = result["bucket_ms"], _busiest_buckets(result)
     width = result["bucket_ms"]
     labels = dict(JITTER_CHOICES)
-    n = max(len(s["per_bucket"]) for s in result["strategies"].values())
-    group = -(-n // STORM_MAX_BARS)  # buckets per bar
-    span = group * width
-    title = "Calls reaching the dependency per 10 ms"
-    if group > 1:
-        title += f" (each bar: the busiest 10 ms of {span:,} ms)"
     traces = []
     for i, (name, s) in enumerate(result["strategies"].items()):
-        counts = s["per_bucket"]
-        peaks = [max(counts[j:j + group]) for j in range(0, len(counts), group)]
-        x = [j * span for j in range(len(peaks))]
-        hover = (f"%{{x}}–%{{x}}+{span:,} ms: busiest 10 ms %{{y:,}} calls" if group > 1
-                 else "%{x}–%{x}+10 ms: %{y:,} calls")
-        traces.append(charts.bars(x, peaks, labels[name], charts.SERIES[i], opacity=0.75,
-                                  width=span, offset=0,
-                                  hovertemplate=hover + "<extra>" + labels[name] + "</extra>"))
-    spec = charts.layout(title, x="time (ms)", y="calls per 10 ms",
+        x = [k * width for k in range(len(s["per_bucket"]))]
+        traces.append(charts.bars(x, s["per_bucket"], labels[name], charts.SERIES[i], opacity=0.75,
+                                  width=width, offset=0,
+                                  hovertemplate="%{x}–%{x}+10 ms: %{y:,} calls<extra>" + labels[name] + "</extra>"))
+    spec = charts.layout("Calls reaching the dependency per 10 ms", x="time (ms)", y="calls per 10 ms",
                          height=340, barmode="overlay",
                          shapes=[charts.vband(0, values["outage_ms"], charts.OUTCOME["failure"], 0.08,
                                               "outage")])
+    _say_what_a_bar_is(traces, spec, width, bucket)
     alt = "; ".join(f"{labels[n]}: peak {s['peak_per_bucket']:,} calls in 10 ms, {s['total_calls']:,} calls"
                     for n, s in result["strategies"].items())
     return Chart("chart-retry-storm", charts.figure(traces, spec), alt)

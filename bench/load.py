@@ -4,8 +4,8 @@ Starts gunicorn on 127.0.0.1 (the production configuration), then runs three loa
 bounded time, with 100 clients:
   1. "sliders": every request a demo fragment with random parameter values within range (distinct
      states, so the caches cannot answer them), each client pausing about --think-ms between
-     requests, as if every learner dragged a slider without stopping (htmx sends a value after
-     150 ms without movement);
+     requests, as if every learner dragged a slider without stopping (the page sends a value at
+     once, then one at a time: static/js/sliders.js);
   2. "room": the same distinct states, each client pausing about 2 s, as a room exploring on its
      own does: move a slider, read the chart, move again;
   3. "workshop": most requests on presets (what a room following an instructor sends), 5% random,

@@ -53,6 +53,7 @@ def layout(title: str = "", *, x: str = "", y: str = "", height: int = 320, **ex
 # Significant digits a figure keeps on the page: a 1,000-pixel chart cannot show a fifth, and every
 # digit is bytes the browser downloads and parses (hover texts are strings and keep theirs).
 PAGE_DIGITS = 4
+_FORMAT = f"%.{PAGE_DIGITS}g"
 _HTML_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
@@ -81,16 +82,20 @@ def _evenly_spaced(trace: dict) -> dict:
 
 
 def _rounded(value):
-    if isinstance(value, float):
-        if value != value or abs(value) == float("inf"):
-            return None  # what JSON.parse accepts; plotly.js leaves a gap
-        short = float(f"{value:.{PAGE_DIGITS}g}")
-        return int(short) if short.is_integer() else short  # 1200 rather than 1200.0
     if isinstance(value, dict):
         return {k: v if k in ("x0", "dx") else _rounded(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
+        # The bulk of a figure: long lists of numbers, rounded without a call per element.
+        return [float(_FORMAT % v) if type(v) is float and v - v == 0
+                else v if type(v) in _PLAIN else _rounded(v) for v in value]
+    if isinstance(value, float):
+        if value - value != 0:
+            return None  # NaN or infinite: what JSON.parse accepts; plotly.js leaves a gap
+        return float(_FORMAT % value)
     return value
+
+
+_PLAIN = (int, str, bool, type(None))
 
 
 def figure(traces: list[dict], spec: dict) -> dict:

@@ -36,7 +36,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 # call, so wrapping them here sees every draw, old page script or new) and when the last ended.
 HOOK = """() => {
   const b = { pending: 0, lastPlot: 0, t0: 0, settled: 0, end: 0 };
-  for (const name of ["react", "newPlot"]) {
+  for (const name of window.Plotly ? ["react", "newPlot"] : []) {  // a page without charts has none
     const original = Plotly[name];
     Plotly[name] = function () {
       b.pending++;
@@ -58,15 +58,15 @@ HOOK = """() => {
 
 def measure(page, base: str, demo_id: str, moves: int) -> list[float]:
     page.goto(f"{base}/demos/{demo_id}")
-    page.wait_for_function("window.Plotly && window.htmx && "
-                           "!document.querySelector('[data-figure]:not([data-drawn])')")
-    page.evaluate(HOOK)
     slider = page.locator(f"#demo-{demo_id} form input[type=range]").first
     if not slider.count():
-        return []  # no slider (a demo driven by buttons)
+        return []  # no slider (a demo driven by buttons and text)
+    page.wait_for_function("window.htmx && (!document.querySelector('[data-figure]') || window.Plotly && "
+                           "!document.querySelector('[data-figure]:not([data-drawn])'))")
+    page.evaluate(HOOK)
     slider.focus()
-    at_max = slider.evaluate("el => Number(el.value) >= Number(el.max) - (Number(el.step) || 1) * 3")
-    key = "ArrowLeft" if at_max else "ArrowRight"
+    room_right = slider.evaluate("el => (Number(el.max) - Number(el.value)) / (Number(el.step) || 1)")
+    key = "ArrowRight" if room_right >= moves else "ArrowLeft"  # every move to a new value
     times = []
     for _ in range(moves):
         page.evaluate("window.__bench.t0 = 0")

@@ -115,7 +115,7 @@ def test_an_attendee_answers_and_the_instructors_chart_counts_it(room):
     expect(panel.locator("[data-answers]")).to_have_text("1")
     expect(panel.locator("#chart-live-storm-peak .main-svg").first).to_be_visible()
     figure = panel.locator("#chart-live-storm-peak").get_attribute("data-figure")
-    assert '"x":[0,0,1,0]' in figure
+    assert '"x": [0, 0, 1, 0]' in figure
     expect(panel.locator("[data-online]")).to_have_text("1")
     panel.get_by_role("button", name="Reveal the answer").click()
     expect(attendee.locator("#live-q-storm-peak-revealed")).to_contain_text("The answer: All 1,000.")

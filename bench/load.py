@@ -4,8 +4,8 @@ Starts gunicorn on 127.0.0.1 (the production configuration), then runs three loa
 bounded time, with 100 clients:
   1. "sliders": every request a demo fragment with random parameter values within range (distinct
      states, so the caches cannot answer them), each client pausing about --think-ms between
-     requests, as if every learner dragged a slider without stopping (htmx sends a value after
-     150 ms without movement);
+     requests, as if every learner dragged a slider without stopping (the page sends a value at
+     once, then one at a time: static/js/sliders.js);
   2. "room": the same distinct states, each client pausing about 2 s, as a room exploring on its
      own does: move a slider, read the chart, move again;
   3. "workshop": most requests on presets (what a room following an instructor sends), 5% random,
@@ -14,7 +14,10 @@ The first two use bench/clients.py (learners that start at random moments; wrk w
 connection's first request at once). Prints requests/s, errors and latency p50/p95/p99 for each,
 and stops the server.
 
-    .venv/bin/python bench/load.py [--seconds 30] [--connections 100] [--port 8765]
+    .venv/bin/python bench/load.py [--seconds 30] [--connections 100] [--port 8765] [--room] [--root DIR]
+
+--room runs the same loads against deploy/nginx-room.conf's nginx in front of two app processes and
+Redis (bench/room.py); --root serves another checkout (its own .venv), for a before/after in one run.
 
 Needs Debian's `wrk` (installed when missing and running as root). Targets only 127.0.0.1.
 """
@@ -30,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -146,28 +150,39 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--think-ms", type=int, default=300, help="mean pause between a slider client's requests")
+    parser.add_argument("--room", action="store_true", help="nginx in front of two app processes (bench/room.py)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
+    parser.add_argument("--only", action="append", choices=("sliders", "room", "workshop"), help="only these loads")
     args = parser.parse_args()
     load_all()
     rng = random.Random(2026)
     wrk = ensure_wrk()
-    server = start_server(args.port)
-    try:
-        runs = (("sliders", slider_paths(rng, 50_000), args.think_ms),
-                ("room", slider_paths(rng, 50_000), ROOM_THINK_MS),
-                ("workshop", preset_paths(rng, 50_000), 0))
-        for name, paths, think in runs:
-            if think:
-                r = run_clients(args.port, paths, args.seconds, args.connections, think)
-            else:
-                r = run_wrk(wrk, args.port, paths, args.seconds, args.connections)
-            print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'])}  "
-                  f"p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  "
-                  f"({int(r['requests'])} requests, {args.connections} clients, {args.seconds} s, "
-                  f"think {think} ms)")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with ExitStack() as stack:
+        if args.room:
+            from bench.room import room  # noqa: PLC0415  (nginx and redis-server only for --room)
+            port = int(stack.enter_context(room(args.root)).url.rsplit(":", 1)[1])
+        else:
+            server = start_server(args.port, root=args.root)
+            stack.callback(lambda: (os.killpg(server.pid, signal.SIGTERM), server.wait(timeout=30)))
+            port = args.port
+        run_all(args, rng, wrk, port)
 
+
+def run_all(args, rng: random.Random, wrk: str, port: int) -> None:
+    runs = (("sliders", slider_paths(rng, 50_000), args.think_ms),
+            ("room", slider_paths(rng, 50_000), ROOM_THINK_MS),
+            ("workshop", preset_paths(rng, 50_000), 0))
+    for name, paths, think in runs:
+        if args.only and name not in args.only:
+            continue
+        if think:
+            r = run_clients(port, paths, args.seconds, args.connections, think)
+        else:
+            r = run_wrk(wrk, port, paths, args.seconds, args.connections)
+        print(f"{name:9} {r['rps']:8.0f} req/s  errors {int(r['errors'])}  "
+              f"p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  "
+              f"({int(r['requests'])} requests, {args.connections} clients, {args.seconds} s, "
+              f"think {think} ms)", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -13,12 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 
-def start_server(port: int, env_extra: dict | None = None, probe: str = "/") -> subprocess.Popen:
-    """gunicorn in its own process group (stop it with os.killpg), once `probe` answers."""
+def _bin(root: Path) -> Path:
+    """The scripts of the Python serving `root`: this one's for this checkout, its .venv's for another."""
+    return Path(sys.executable).parent if Path(root).resolve() == ROOT else Path(root) / ".venv" / "bin"
+
+
+def start_server(port: int, env_extra: dict | None = None, probe: str = "/",
+                 root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn in its own process group (stop it with os.killpg), once `probe` answers. `root` is
+    the checkout to serve (with its own .venv): another one gives a before/after in the same run."""
     env = {**os.environ, "HOST": HOST, "PORT": str(port), **(env_extra or {})}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--config", "python:webapp.gunicorn_conf", "--access-logfile",
-         "/dev/null", "webapp:create_app()"], cwd=ROOT, env=env, start_new_session=True)
+        [str(_bin(root) / "gunicorn"), "--config", "python:webapp.gunicorn_conf", "--access-logfile",
+         "/dev/null", "webapp:create_app()"], cwd=root, env=env, start_new_session=True)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://{HOST}:{port}{probe}", timeout=1)

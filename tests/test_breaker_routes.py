@@ -99,7 +99,7 @@ def test_timeline_fragment_stays_light_at_the_limits(client, query):
     html = html_of(client, f"/demos/breaker-timeline?{query}")
     assert len(html.encode()) < 300_000
     data = client.get(f"/demos/breaker-timeline.json?{query}").get_json()["result"]
-    many = len(data["requests"]) > 3000
+    many = len(data["requests"]) + 2 * len(data["load"]["t_s"]) > 1950
     assert ("Requests per second by outcome" in html) == many  # bars, not one dot per request
 
 

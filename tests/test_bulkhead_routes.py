@@ -7,6 +7,7 @@ import math
 import re
 from html import unescape
 
+from tests.page_figures import page_figure
 from webapp.sims import bulkhead, queueing
 
 FEATURE_KEYS = {"pool_size", "completed", "rejected", "timed_out", "success_rate", "p50_ms", "p99_ms"}
@@ -56,7 +57,7 @@ def test_the_page_states_the_headline_with_numbers(client):
     for chart in ("outcomes", "busy", "success", "latency"):
         assert f'id="chart-bulkhead-{chart}"' in html
     # Both modes share one time axis in each chart, one row each.
-    busy = json.loads(unescape(re.search(r'id="chart-bulkhead-busy" data-figure="([^"]+)"', html).group(1)))
+    busy = page_figure(html, "chart-bulkhead-busy")
     assert {t.get("yaxis") for t in busy["data"]} == {"y", "y2"}
     assert busy["layout"]["xaxis"]["anchor"] == "y2"
 

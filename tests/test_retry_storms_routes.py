@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from webapp.demos import REGISTRY, load_all
+from tests.page_figures import page_figure
 from webapp.sims import contention
 
 load_all()
@@ -22,10 +23,7 @@ def fragment(client, url):
 
 
 def figure(html, chart_id):
-    match = re.search(rf'id="{chart_id}" data-figure="([^"]*)"', html)
-    assert match, chart_id
-    return json.loads(match.group(1).replace("&#34;", '"').replace("&quot;", '"').replace("&#39;", "'")
-                      .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    return page_figure(html, chart_id)
 
 
 # ---- backoff-contention ---------------------------------------------------------------------------

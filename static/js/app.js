@@ -28,15 +28,19 @@
   // Draws the charts not drawn yet (a swap brings new ones), or all of them when the theme changes.
   function drawCharts(all) {
     if (!window.Plotly) return;
-    document.querySelectorAll(all ? "[data-figure]" : "[data-figure]:not([data-drawn])").forEach(function (el) {
-      var fig = JSON.parse(el.getAttribute("data-figure"));
-      window.Plotly.react(el, fig.data, styleLayout(fig.layout), {
-        responsive: true, displaylogo: false,
-        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
-      });
-      el.setAttribute("data-drawn", "true");
-    });
+    document.querySelectorAll(all ? "[data-figure]" : "[data-figure]:not([data-drawn])").forEach(drawFigure);
   }
+
+  // Plotly.react also updates a chart already drawn in place (static/js/sliders.js relies on it).
+  function drawFigure(el) {
+    var fig = JSON.parse(el.getAttribute("data-figure"));
+    window.Plotly.react(el, fig.data, styleLayout(fig.layout), {
+      responsive: true, displaylogo: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
+    });
+    el.setAttribute("data-drawn", "true");
+  }
+  window.ReliabilityLab = { drawFigure: drawFigure };
 
   // ---- slider read-outs ------------------------------------------------------------------------
   function display(input) {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..charts import page_json
 from ..params import ParamSet
 
 
@@ -19,6 +20,11 @@ class Chart:
     id: str
     figure: dict
     alt: str
+
+    @property
+    def page_json(self):
+        """The figure as the page carries it (charts.page_json: compact, rounded, attribute-safe)."""
+        return page_json(self.figure)
 
 
 @dataclass(frozen=True)

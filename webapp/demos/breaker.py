@@ -155,12 +155,13 @@ STATE_CLASS = {CLOSED: "closed", OPEN: "open", HALF_OPEN: "half-open"}
 EDGE_KEYS = {"trip": f"{CLOSED}->{OPEN}", "wait": f"{OPEN}->{HALF_OPEN}",
              "reopen": f"{HALF_OPEN}->{OPEN}", "close": f"{HALF_OPEN}->{CLOSED}"}
 EDGE_OF = {v: k for k, v in EDGE_KEYS.items()}
-# Above this many requests the timeline draws per-second bars instead of one dot per request,
-# which keeps the fragment light (a dot costs ~40 bytes of JSON).
-MAX_DOTS = 3000
+# The timeline draws one dot per request while the dots and the two per-second bars of the load
+# panel stay under the page's budget of plotted points; past it, per-second bars stacked by outcome
+# (a dot costs ~25 bytes of JSON, and plotly.js draws every one).
+MAX_POINTS = 1950
 # A dot's height in its row (0, 1, 2), jittered by the request's index so that dots spread: the
 # same for every run, so computed once rather than rounded again for each dot of each page.
-DOT_Y = tuple(tuple(round(row + 0.6 * (((i * 0.6180339887) % 1) - 0.5), 2) for i in range(MAX_DOTS))
+DOT_Y = tuple(tuple(round(row + 0.6 * (((i * 0.6180339887) % 1) - 0.5), 1) for i in range(MAX_POINTS))
               for row in range(3))
 BAND_OPACITY = 0.13
 
@@ -281,7 +282,7 @@ def present_timeline(result: dict, values: dict) -> View:
                 truth=_timeline_truth(result, values),
                 extra_template="demo/breaker/timeline.html",
                 extra={"diagram": diagram, "notes": result["notes"], "final": final,
-                       "many": totals["requests"] > MAX_DOTS})
+                       "many": _many(result)})
 
 
 def _reason_short(reason: str) -> str:
@@ -316,10 +317,15 @@ def _legend_swatches() -> list[dict]:
     return out
 
 
+def _many(result: dict) -> bool:
+    """Too many requests for one dot each (see MAX_POINTS)."""
+    return len(result["requests"]) + 2 * len(result["load"]["t_s"]) > MAX_POINTS
+
+
 def _timeline_chart(result: dict, values: dict) -> Chart:
     horizon_s = result["horizon_ms"] / 1000
     load, requests = result["load"], result["requests"]
-    many = len(requests) > MAX_DOTS
+    many = _many(result)
     t_s = [t + 0.5 for t in load["t_s"]]
     traces, shapes = [], _state_shapes(result["intervals"], result["horizon_ms"])
     annotations = []
@@ -366,8 +372,7 @@ def _timeline_chart(result: dict, values: dict) -> Chart:
         trace = charts.markers(xs, ys, names[outcome], charts.OUTCOME[outcome],
                                symbol="x-thin-open" if outcome == "failure" else "circle",
                                size=7 if outcome == "failure" else 5, yaxis="y2",
-                               customdata=[r["state"] for _, r in picked],
-                               hovertemplate="%{x:.2f} s, breaker %{customdata}<extra>" + names[outcome] + "</extra>")
+                               hovertemplate="%{x:.2f} s<extra>" + names[outcome] + "</extra>")
         if outcome == "failure":
             trace["marker"]["line"] = {"width": 2, "color": charts.OUTCOME["failure"]}
         else:

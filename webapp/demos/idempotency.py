@@ -133,10 +133,28 @@ def _totals(result: dict) -> list:
     return [(label, fmt(no_key[k]), fmt(key[k]), no_key[k] != key[k]) for label, k, fmt in rows]
 
 
+# Attempts a sequence diagram draws in full: the first two and the last. Between them every retry
+# is the same exchange again, and a row costs ~500 bytes of the fragment.
+SEQUENCE_HEAD_ATTEMPTS = 2
+
+
 def _sequence(messages: list) -> list:
     """Rows of the sequence diagram: an arrow between two lifelines, or a note on the client's."""
     rows, charged = [], 0
+    last = max((m.get("attempt") or 0 for m in messages), default=0)
+    skipped = range(SEQUENCE_HEAD_ATTEMPTS + 1, last)
     for msg in messages:
+        attempt = msg.get("attempt")
+        if attempt in skipped:
+            if msg["kind"] == "message" and msg["to"] == "ledger" and _short_sql(msg["label"]) == "INSERT INTO charges":
+                charged += 1  # a skipped retry still charged: the last one says "charged again"
+            if attempt == skipped[0] and msg["from"] == "client":
+                text = (f"attempt {skipped[0]}" if len(skipped) == 1 else f"attempts {skipped[0]}–{skipped[-1]}")
+                rows.append({"t_ms": msg["t_ms"], "attempt": attempt, "kind": "skipped", "note": True,
+                             "title": "Not drawn: each is the same exchange again; the table has every attempt.",
+                             "label": f"{text}: the same exchange again, not drawn",
+                             "cls": "idem-seq-note-skipped"})
+            continue
         row = {"t_ms": msg["t_ms"], "attempt": msg.get("attempt"), "kind": msg["kind"], "title": msg["label"]}
         if msg["kind"] != "message":
             row.update(note=True, label=msg["label"], cls=f"idem-seq-note-{msg['kind']}")

@@ -169,5 +169,8 @@ def test_homogeneous_modes_and_a_uniform_path():
     assert works["hung"] == 0 and works["slowed"] == works["too_big"] > 0
     clamped = m.fallacy_homogeneous(pmtud="clamped")
     assert clamped["hung"] == clamped["slowed"] == 0
-    curve = [c["share"] for c in m.fallacy_homogeneous()["curve"]]
-    assert curve == sorted(curve, reverse=True) and curve[-1] == 0  # a bigger MTU lets more through
+    r = m.fallacy_homogeneous()
+    curve = [c["share_above"] for c in r["curve"]]
+    assert curve == sorted(curve, reverse=True)  # the log-normal's tail
+    assert curve[20] == pytest.approx(_tail(10_000, 4.0, 1.5), abs=1e-6)  # 10 kB
+    assert r["share_above_mss"] == pytest.approx(_tail(1360, 4.0, 1.5), abs=1e-6)

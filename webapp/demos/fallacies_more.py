@@ -97,6 +97,9 @@ def _noise(sd: float) -> str:
 
 # ---- the network is secure ---------------------------------------------------------------------
 
+SHORT_DEFENCE = {"none": "None", "signed": "Signature", "window": "+ time window", "nonce": "+ single-use key"}
+
+
 def present_secure(result: dict, values: dict) -> View:
     d = {x["id"]: x for x in result["defences"]}
     sent, forged = result["replays_sent"], values["forged"]
@@ -123,7 +126,7 @@ def present_secure(result: dict, values: dict) -> View:
          f"{_n(d['window']['replays_formula'])} = replays × (1 − e^(−{values['window_s']}/{values['delay_s']}))"),
         ("accepted with a single-use key", "0", "0: the key is stored, a second use is refused"),
     )
-    labels = [x["label"] for x in rows]
+    labels = [SHORT_DEFENCE[x["id"]] for x in rows]
     traces = [
         charts.bars(labels, [x["replays_accepted"] for x in rows], "replays accepted", charts.OUTCOME["failure"],
                     hovertemplate="%{x}: %{y:,} replays<extra></extra>"),
@@ -292,26 +295,35 @@ def present_homogeneous(result: dict, values: dict) -> View:
         ("Responses above the MSS", _pct(result["share_above_mss"], 1)),
     )
     curve = result["curve"]
-    table = Table(("tunnel_mtu", "share_of_requests_too_big"), tuple((c["mtu"], c["share"]) for c in curve),
-                  "Share of all requests whose response cannot cross the tunnel, by its MTU (formula).")
+    table = Table(("response_bytes", "share_larger"), tuple((c["bytes"], c["share_above"]) for c in curve),
+                  "Share of responses larger than each size (log-normal, formula).")
     t = values["tunnel_pct"] / 100
     sd = math.sqrt(n * t * result["share_above_mss"] * (1 - t * result["share_above_mss"]))
     truth = (
         ("responses too big for the tunnel", _n(result["too_big"]),
          f"{_n(result['too_big_formula'])} = {n:,} × {t:g} × P(size > {mss:,} B){_noise(sd)}"),
-        ("P(size > MSS)", _pct(result["share_above_mss"], 2),
-         f"1 − Φ((ln {mss:,} − ln {values['median_kb'] * 1000:,.0f}) / {values['sigma']:g}), log-normal"),
+        ("P(size > MSS)", "—" if result["too_big_share_of_tunnel"] is None
+         else _pct(result["too_big_share_of_tunnel"], 2) + " of the tunnel's responses",
+         f"{_pct(result['share_above_mss'], 2)} = 1 − Φ((ln {mss:,} − ln {values['median_kb'] * 1000:,.0f}) / "
+         f"{values['sigma']:g}), log-normal"),
     )
-    xs = [c["mtu"] for c in curve]
-    traces = [charts.line(xs, [100 * c["share"] for c in curve], "formula", charts.SERIES[0],
-                          hovertemplate="MTU %{x}: %{y:.1f}%<extra>formula</extra>"),
-              charts.markers([values["tunnel_mtu"]], [100 * result["too_big"] / n], "simulated, this MTU",
-                             charts.OUTCOME["failure"], size=12,
-                             hovertemplate="MTU %{x}: %{y:.2f}%<extra>simulated</extra>")]
-    spec = charts.layout("Requests too big for the tunnel", x="tunnel MTU (bytes)", y="share of requests (%)",
-                         height=320, xaxis={"range": [1270, 1510]})
-    alt = (f"At MTU 1280 {_pct(curve[0]['share'])} of requests are too big, at 1400 "
-           f"{_pct(next(c['share'] for c in curve if c['mtu'] == 1400))}, at 1500 none.")
+    xs = [c["bytes"] for c in curve]
+    traces = [charts.line(xs, [100 * c["share_above"] for c in curve], "responses larger than this (formula)",
+                          charts.SERIES[0], hovertemplate="%{x:,} B: %{y:.1f}%<extra>formula</extra>")]
+    if result["too_big_share_of_tunnel"] is not None and values["tunnel_mtu"] < model.ETHERNET_MTU:
+        traces.append(charts.markers([mss], [100 * result["too_big_share_of_tunnel"]],
+                                     "simulated, through the tunnel", charts.OUTCOME["failure"], size=12,
+                                     hovertemplate="%{x:,} B: %{y:.2f}%<extra>simulated</extra>"))
+    shapes = [charts.vline(mss, charts.OUTCOME["failure"], f"tunnel MSS {mss:,} B"),
+              charts.vline(200, charts.OUTCOME["success"], "health check", dash="dot")]
+    for shape, where in zip(shapes, ("middle", "start")):  # level labels beside the lines, apart
+        shape["label"].update(textangle=0, textposition=where, xanchor="left")
+    spec = charts.layout("Responses too big for the tunnel", x="response size (bytes, log scale)",
+                         y="responses larger (%)", height=320, shapes=shapes,
+                         xaxis={"type": "log"}, yaxis={"range": [0, 102]})
+    alt = (f"{_pct(result['share_above_mss'])} of responses are larger than the tunnel's {mss:,}-byte segments; "
+           f"{_pct(curve[0]['share_above'])} are larger than 100 bytes and {_pct(curve[-1]['share_above'])} "
+           "larger than 1 MB.")
     return View(verdict=verdict, stats=stats, table=table, truth=truth,
                 charts=(Chart("chart-fallacy-homogeneous", charts.figure(traces, spec), alt),))
 

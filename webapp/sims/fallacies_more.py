@@ -278,7 +278,7 @@ def fallacy_cost(rate=1000, size_kb=20, layers=3, retries=3, failure_pct=1.0, zo
 HOMOGENEOUS_REQUESTS = 10_000
 ETHERNET_MTU = 1500
 TCP_IP_HEADERS = 40  # IPv4 20 + TCP 20: MSS = MTU - 40
-MTU_CURVE = tuple(range(1280, 1501, 20))
+SIZE_CURVE = tuple(round(10 ** (2 + k / 10)) for k in range(41))  # 100 B .. 1 MB, log-spaced
 PMTUD = (("blocked", "ICMP filtered (black hole)"), ("works", "Path MTU discovery works"),
          ("clamped", "MSS clamped at the tunnel"))
 
@@ -318,13 +318,13 @@ def fallacy_homogeneous(median_kb=4.0, sigma=1.5, tunnel_pct=20.0, tunnel_mtu=14
         "through_tunnel": through,
         "tunnel_mss": mss,
         "too_big": too_big,
+        "too_big_share_of_tunnel": round(too_big / through, 5) if through else None,
         "hung": hung,
         "hung_share": round(hung / HOMOGENEOUS_REQUESTS, 5),
         "slowed": slowed,
         "too_big_formula": round(HOMOGENEOUS_REQUESTS * t * p_big, 2),
         "share_too_big_formula": round(t * p_big, 6),
         "share_above_mss": round(p_big, 6),
-        "curve": [{"mtu": m, "share": round(t * (0.0 if m >= ETHERNET_MTU else
-                                                 _share_above(m - TCP_IP_HEADERS, median_kb, sigma)), 6)}
-                  for m in MTU_CURVE],
+        # The share of responses larger than each size: the tunnel's MSS is one point on it.
+        "curve": [{"bytes": b, "share_above": round(_share_above(b, median_kb, sigma), 6)} for b in SIZE_CURVE],
     }

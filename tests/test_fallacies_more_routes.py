@@ -46,6 +46,7 @@ def test_the_lesson_shows_all_eight_demos(client):
 def test_the_verdicts_follow_the_parameters(client):
     assert "health checks included" in _get(client, "/demos/fallacy-homogeneous")
     assert "none hangs and none is slowed" in _get(client, "/demos/fallacy-homogeneous?pmtud=clamped")
+    assert "full-size packets" in _get(client, "/demos/fallacy-homogeneous?tunnel_mtu=1500")
     assert "some clients never move" in _get(client, "/demos/fallacy-topology?pinned_pct=10")
     assert "does not fit" in _get(client, "/demos/fallacy-admin")
     assert "fits in the gateway" in _get(client, "/demos/fallacy-admin?inner_ms=250&retries=2")

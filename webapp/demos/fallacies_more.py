@@ -304,6 +304,7 @@ def present_homogeneous(result: dict, values: dict) -> View:
          f"{_n(result['too_big_formula'])} = {n:,} × {t:g} × P(size > {mss:,} B){_noise(sd)}"),
         ("P(size > MSS)", "—" if result["too_big_share_of_tunnel"] is None
          else _pct(result["too_big_share_of_tunnel"], 2) + " of the tunnel's responses",
+         "0%: the tunnel carries full-size packets" if values["tunnel_mtu"] >= model.ETHERNET_MTU else
          f"{_pct(result['share_above_mss'], 2)} = 1 − Φ((ln {mss:,} − ln {values['median_kb'] * 1000:,.0f}) / "
          f"{values['sigma']:g}), log-normal"),
     )

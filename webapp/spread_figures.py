@@ -250,6 +250,50 @@ def _lab_kinds(r, v):
     return tuple(f"{feature}: {kind}" for feature, kind in r["verdict_kind"].items())
 
 
+# ---- the other five fallacies --------------------------------------------------------------------
+def _secure(r, v):
+    d = {x["id"]: x for x in r["defences"]}
+    return {"Replays sent": r["replays_sent"], "Replays accepted in the window": d["window"]["replays_accepted"]}
+
+
+def _secure_kinds(r, v):
+    window = next(x for x in r["defences"] if x["id"] == "window")["replays_accepted"]
+    return ("replays get through the window" if window else "no replay gets through the window",)
+
+
+def _topology(r, v):
+    return {"Requests to the old address": r["failed"], "Last client moves (s)": r["last_client_moves_s"]}
+
+
+def _topology_kinds(r, v):
+    return ("more failures than the formula" if r["failed"] > r["failed_formula"] else "no more than the formula",)
+
+
+def _admin(r, v):
+    mine = r["designs"][0]
+    return {"Users answered (%)": _pct(mine["answered_share"]), "Attempts after the deadline": mine["orphan_attempts"]}
+
+
+def _admin_kinds(r, v):
+    return ("attempts run after the deadline" if r["designs"][0]["orphan_attempts"] else "no attempt after the deadline",)
+
+
+def _cost(r, v):
+    return {"Calls per request": r["attempts_per_request"], "Monthly bill ($)": r["bill"]}
+
+
+def _cost_kinds(r, v):
+    return ("bill at or above the formula" if r["bill"] >= r["bill_formula"] else "bill below the formula",)
+
+
+def _homogeneous(r, v):
+    return {"Requests that hang (%)": _pct(r["hung_share"]), "Too big for the tunnel": r["too_big"]}
+
+
+def _homogeneous_kinds(r, v):
+    return ("requests hang" if r["hung"] else "no request hangs",)
+
+
 SPECS: dict[str, SpreadSpec] = {
     "backoff-timeline": SpreadSpec(_backoff_timeline, _backoff_timeline_kinds),
     "retry-storm": SpreadSpec(_retry_storm, _retry_storm_kinds),
@@ -267,4 +311,9 @@ SPECS: dict[str, SpreadSpec] = {
     "fallacy-network": SpreadSpec(_network, _network_kinds),
     "fallacy-bandwidth": SpreadSpec(_bandwidth, _bandwidth_kinds),
     "failure-lab": SpreadSpec(_lab, _lab_kinds, max_seeds=20),
+    "fallacy-secure": SpreadSpec(_secure, _secure_kinds),
+    "fallacy-topology": SpreadSpec(_topology, _topology_kinds),
+    "fallacy-admin": SpreadSpec(_admin, _admin_kinds),
+    "fallacy-cost": SpreadSpec(_cost, _cost_kinds),
+    "fallacy-homogeneous": SpreadSpec(_homogeneous, _homogeneous_kinds),
 }

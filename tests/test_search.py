@@ -35,7 +35,7 @@ def test_every_result_links_to_an_anchor_that_exists(client):
 
 
 def test_plurals_find_singulars(client):
-    assert results(client, "bulkheads")[0][:3] == results(client, "bulkhead")[0][:3]
+    assert set(results(client, "bulkheads")[0]) == set(results(client, "bulkhead")[0]) != set()
 
 
 def test_demos_are_found_in_their_lesson(client):

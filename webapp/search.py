@@ -21,7 +21,7 @@ MAX_QUERY = 200  # characters; a longer query is refused with a 400
 MAX_WORDS = 12
 MAX_RESULTS = 30
 TITLE_WEIGHT = 5
-WORD = re.compile(r"[^\W_]+(?:[./'’-][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:[./'’][^\W_]+)*")  # keeps p99.9, M/M/c, Little's; splits half-open
 HEADING = re.compile(r"<h([23])[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.DOTALL)
 STOP = frozenset("a an and are as at be by for from how in is it its of on or that the this to was what "
                  "when which who why with".split())
@@ -37,6 +37,7 @@ class Doc:
     title: str  # the step's heading, or the term
     where: str  # the lesson's title, or "Glossary"
     text: str  # plain text, for the snippet
+    keywords: str = ""  # found like the title, never shown: a glossary entry's other spellings
 
 
 def stem(word: str) -> str:
@@ -93,7 +94,7 @@ class Index:
         self.postings: dict[str, dict[int, int]] = defaultdict(dict)  # stem -> {doc: weighted count}
         for n, doc in enumerate(docs):
             counts = Counter(words(doc.text))
-            for w in words(doc.title):
+            for w in words(f"{doc.title} {doc.keywords}"):
                 counts[w] += TITLE_WEIGHT
             for w, count in counts.items():
                 self.postings[w][n] = count
@@ -110,8 +111,13 @@ class Index:
         hits = set.intersection(*(set(self.postings.get(s, {})) for s in stems))
         total = len(self.docs)
 
+        phrase = " ".join(WORD.findall(query.lower()))
+
         def score(n: int) -> float:
-            return sum(self.postings[s][n] * math.log(1 + total / len(self.postings[s])) for s in stems)
+            tf_idf = sum(self.postings[s][n] * math.log(1 + total / len(self.postings[s])) for s in stems)
+            doc = self.docs[n]  # the words in the query's order rank first ("Erlang C", not "C … Erlang")
+            in_title = phrase in " ".join(WORD.findall(doc.title.lower()))
+            return tf_idf * (3 if in_title else 2 if phrase in " ".join(WORD.findall(doc.text.lower())) else 1)
 
         ranked = sorted(hits, key=lambda n: (-score(n), n))[:MAX_RESULTS]
         return [(self.docs[n], snippet(self.docs[n].text, set(stems))) for n in ranked], stems
@@ -120,15 +126,21 @@ class Index:
 def snippet(text: str, stems: set[str], width: int = 30) -> Markup:
     """About `width` words of `text` around the first match, every matching word in <mark>."""
     found = list(WORD.finditer(text))
-    first = next((i for i, m in enumerate(found) if stem(m.group(0)) in stems), 0)
-    lo = max(0, first - width // 3)
-    hi = min(len(found), lo + width)
     if not found:
         return Markup("")
+    # A one-letter word (the C of "Erlang C") is marked only right after another marked word.
+    marked = [stem(m.group(0)) in stems and len(m.group(0)) > 1 for m in found]
+    for i in range(1, len(found)):
+        if not marked[i] and marked[i - 1] and stem(found[i].group(0)) in stems \
+                and not text[found[i - 1].end():found[i].start()].strip():
+            marked[i] = True
+    first = next((i for i, hit in enumerate(marked) if hit), 0)
+    lo = 0 if first < width * 2 // 3 else first - width // 3  # start at the beginning when it fits
+    hi = min(len(found), lo + width)
     start, end = found[lo].start(), found[hi - 1].end()
     out, pos = [], start
-    for m in found[lo:hi]:
-        if stem(m.group(0)) in stems:
+    for m, hit in zip(found[lo:hi], marked[lo:hi]):
+        if hit:
             out += [escape(text[pos:m.start()]), Markup("<mark>"), escape(m.group(0)), Markup("</mark>")]
             pos = m.end()
     out.append(escape(text[pos:end]))
@@ -137,6 +149,6 @@ def snippet(text: str, stems: set[str], width: int = 30) -> Markup:
 
 def build_index(lessons: dict, terms: dict) -> Index:
     docs = [doc for lesson in lessons.values() for doc in lesson_docs(lesson)]
-    docs += [Doc(f"/glossary#{t.anchor}", t.term, "Glossary", " ".join((t.tip, *t.aliases)))
+    docs += [Doc(f"/glossary#{t.anchor}", t.term, "Glossary", t.tip, " ".join(t.aliases))
              for t in terms.values()]
     return Index(docs)

@@ -90,6 +90,21 @@ def test_a_term_shows_its_definition_on_focus_and_escape_hides_it(watched_page, 
     expect(page.locator("#term-erlang-c")).to_be_in_viewport()
 
 
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1024, "height": 768},
+                                      {"width": 1280, "height": 800}], ids=lambda v: str(v["width"]))
+def test_every_tooltip_stays_inside_the_window(watched_page, live_server, viewport):
+    page = watched_page
+    page.set_viewport_size(viewport)
+    for slug in ["bulkhead", "retry-storms", "key-points"]:
+        page.goto(f"{live_server}/lessons/{slug}")
+        terms = page.locator("a.term")
+        assert terms.count() >= 5
+        for i in range(terms.count()):
+            terms.nth(i).focus()
+            box = page.locator(".term-ref:focus-within .term-tip").bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], (slug, i, box)
+
+
 def chart_text_colour(page):
     return page.evaluate("document.querySelector('[data-drawn]')._fullLayout.font.color")
 

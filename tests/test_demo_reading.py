@@ -20,11 +20,13 @@ def test_the_page_shows_it_and_links_the_lesson_step(client, demo_id):
     html = client.get(f"/demos/{demo_id}").get_data(as_text=True)
     assert "How to read this chart" in html
     aside = re.search(r'<aside class="how-to-read".*?</aside>', html, re.S).group(0)
-    link = re.search(r'class="demo-in-lesson"><a href="([^"]+)"', aside)
-    if link:  # the failure lab has a page of its own, not a lesson
-        assert link.group(1).endswith(f"#demo-{demo_id}")
-        lesson_page = client.get(link.group(1).split("#")[0]).get_data(as_text=True)
-        assert f'id="demo-{demo_id}"' in lesson_page
+    link = re.search(r'class="demo-in-lesson"><a href="([^"]+)"', aside).group(1)
+    if demo_id == "failure-lab":  # no lesson places it: it has a page of its own
+        assert link == "/lab" and client.get(link).status_code == 200
+        return
+    assert link.endswith(f"#demo-{demo_id}")
+    lesson_page = client.get(link.split("#")[0]).get_data(as_text=True)
+    assert f'id="demo-{demo_id}"' in lesson_page
 
 
 def test_the_lesson_link_carries_the_state(client):
@@ -32,3 +34,10 @@ def test_the_lesson_link_carries_the_state(client):
     assert 'href="/lessons/circuit-breaker?cascade.timeout_ms=2000#demo-cascade"' in html
     lesson = client.get("/lessons/circuit-breaker?cascade.timeout_ms=2000").get_data(as_text=True)
     assert re.search(r'name="timeout_ms"[^>]*value="2000"|value="2000"[^>]*name="timeout_ms"', lesson)
+
+
+def test_the_failure_lab_page_links_the_lab_in_the_same_state(client):
+    html = client.get("/demos/failure-lab?seed=7").get_data(as_text=True)
+    link = re.search(r'class="demo-in-lesson"><a href="([^"]+)"', html).group(1)
+    assert link == "/lab?seed=7"
+    assert client.get(link).status_code == 200

@@ -32,12 +32,26 @@ def search():
     return Response(html, 400 if error else 200)
 
 
+# A demo that no lesson places, but that has a page of its own taking the same parameters.
+OWN_PAGES = {"failure-lab": ("/lab", "Open it in the failure lab, with the service graph and the account of the run")}
+
+
 @reference.app_template_global()
 def lesson_step_url(state, lesson) -> str:
     """The demo's step in its lesson, in the state shown: /lessons/<slug>?<id>.<param>=…#demo-<id>."""
     demo_id = state.demo.id
     query = "" if state.error else urlencode(state.demo.params.query_items(state.values, prefix=f"{demo_id}."))
     return f"/lessons/{lesson.slug}" + (f"?{query}" if query else "") + f"#demo-{demo_id}"
+
+
+@reference.app_template_global()
+def own_page(state) -> tuple[str, str] | None:
+    """(URL in the state shown, link text) of the page a lesson-less demo lives on, if any."""
+    if state.demo.id not in OWN_PAGES:
+        return None
+    path, label = OWN_PAGES[state.demo.id]
+    query = "" if state.error else urlencode(state.demo.params.query_items(state.values))
+    return path + (f"?{query}" if query else ""), label
 
 
 @reference.app_template_global()

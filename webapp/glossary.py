@@ -87,22 +87,30 @@ def load_glossary(folder: str | Path) -> dict[str, Term]:
 
 
 class Linker:
-    """Finds glossary terms in text; one regex, longest spelling first so "idempotency key" wins
-    over "idempotency". A lowercase spelling matches any case ("Bulkhead" at a sentence start);
-    one with capitals inside (M/M/c, OCC, Erlang C) matches exactly."""
+    """Finds glossary terms in text, longest spelling first so "idempotency key" wins over
+    "idempotency". A lowercase spelling matches any case ("Bulkhead" at a sentence start); one with
+    capitals inside (M/M/c, OCC, Erlang C) matches exactly. One regex per first letter, tried only
+    where a word starts: a single regex of every spelling would try them all at every character."""
+
+    WORD_START = re.compile(r"(?<![\w/-])\w")
 
     def __init__(self, terms: dict[str, Term]):
         self.terms = terms
-        spellings = sorted(((s, t.id) for t in terms.values() for s in t.spellings),
-                           key=lambda pair: -len(pair[0]))
-        self.owner = [term_id for _, term_id in spellings]
-        alternatives = []
-        for spelling, _ in spellings:
-            pattern = re.escape(spelling).replace(r"\ ", r"\s+") + ("(?:e?s)?" if spelling[-1].isalpha() else "")
-            if spelling[1:] == spelling[1:].lower():
-                pattern = f"(?i:{pattern})"
-            alternatives.append(f"({pattern})")
-        self.pattern = re.compile(r"(?<![\w/-])(?:" + "|".join(alternatives) + r")(?![\w-]|\.\d)")
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for t in terms.values():
+            for spelling in t.spellings:
+                groups.setdefault(spelling[0].lower(), []).append((spelling, t.id))
+        self.by_first: dict[str, tuple[re.Pattern, list[str]]] = {}
+        for first, spellings in groups.items():
+            spellings.sort(key=lambda pair: -len(pair[0]))
+            alternatives = []
+            for spelling, _ in spellings:
+                pattern = re.escape(spelling).replace(r"\ ", r"\s+") + ("(?:e?s)?" if spelling[-1].isalpha() else "")
+                if spelling[1:] == spelling[1:].lower():
+                    pattern = f"(?i:{pattern})"
+                alternatives.append(f"({pattern})")
+            regex = re.compile("(?:" + "|".join(alternatives) + r")(?![\w-]|\.\d)")
+            self.by_first[first] = (regex, [term_id for _, term_id in spellings])
 
     def link_html(self, fragment: str, seen: set[str]) -> str:
         """`fragment` with the first use of each term not in `seen` linked; `seen` is updated."""
@@ -125,17 +133,26 @@ class Linker:
         return "".join(out)
 
     def _link_text(self, text: str, seen: set[str]) -> str:
-        def replace(match: re.Match) -> str:
-            term = self.terms[self.owner[match.lastindex - 1]]
+        out, pos = [], 0
+        for start in self.WORD_START.finditer(text):
+            if start.start() < pos or start.group(0).lower() not in self.by_first:
+                continue
+            regex, owners = self.by_first[start.group(0).lower()]
+            match = regex.match(text, start.start())
+            if not match:
+                continue
+            term = self.terms[owners[match.lastindex - 1]]
             if term.id in seen:
-                return match.group(0)
+                continue
             seen.add(term.id)
             tip_id = f"tip-{term.anchor}"
-            return (f'<span class="term-ref"><a class="term" href="/glossary#{term.anchor}" '
+            out += [text[pos:match.start()],
+                    f'<span class="term-ref"><a class="term" href="/glossary#{term.anchor}" '
                     f'aria-describedby="{tip_id}">{match.group(0)}</a>'
-                    f'<span class="term-tip" id="{tip_id}" role="tooltip">{escape(term.tip)}</span></span>')
-
-        return self.pattern.sub(replace, text)
+                    f'<span class="term-tip" id="{tip_id}" role="tooltip">{escape(term.tip)}</span></span>']
+            pos = match.end()
+        out.append(text[pos:])
+        return "".join(out)
 
 
 def link_lesson(lesson: Lesson, linker: Linker) -> Lesson:

@@ -92,6 +92,8 @@ class Index:
     def __init__(self, docs: list[Doc]):
         self.docs = docs
         self.postings: dict[str, dict[int, int]] = defaultdict(dict)  # stem -> {doc: weighted count}
+        # Title and text as their words, lowercased and space-separated: for matching a phrase.
+        self.flat = [(" ".join(WORD.findall(d.title.lower())), " ".join(WORD.findall(d.text.lower()))) for d in docs]
         for n, doc in enumerate(docs):
             counts = Counter(words(doc.text))
             for w in words(f"{doc.title} {doc.keywords}"):
@@ -115,9 +117,8 @@ class Index:
 
         def score(n: int) -> float:
             tf_idf = sum(self.postings[s][n] * math.log(1 + total / len(self.postings[s])) for s in stems)
-            doc = self.docs[n]  # the words in the query's order rank first ("Erlang C", not "C … Erlang")
-            in_title = phrase in " ".join(WORD.findall(doc.title.lower()))
-            return tf_idf * (3 if in_title else 2 if phrase in " ".join(WORD.findall(doc.text.lower())) else 1)
+            title, text = self.flat[n]  # the words in the query's order rank first ("Erlang C", not "C … Erlang")
+            return tf_idf * (3 if phrase in title else 2 if phrase in text else 1)
 
         ranked = sorted(hits, key=lambda n: (-score(n), n))[:MAX_RESULTS]
         return [(self.docs[n], snippet(self.docs[n].text, set(stems))) for n in ranked], stems

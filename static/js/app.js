@@ -141,4 +141,5 @@
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () {
     drawCharts(true);
   });
+  document.addEventListener("themechange", function () { drawCharts(true); });  // static/js/theme.js
 })();

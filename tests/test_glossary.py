@@ -1,4 +1,4 @@
-"""The glossary: entries in glossary/*.md, the /glossary page, and each term's first use linked."""
+"""The glossary: entries in lessons/glossary/*.md, the /glossary page, and each term's first use linked."""
 
 import re
 

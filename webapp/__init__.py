@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # An instructor may point the app at a folder of their own lessons.
     lessons_dir = os.environ.get("RELIABILITY_LAB_LESSONS", str(ROOT / "lessons"))
     app.config.from_mapping(LESSONS_DIR=lessons_dir, APP_VERSION=__version__,
-                            GLOSSARY_DIR=os.environ.get("RELIABILITY_LAB_GLOSSARY", str(ROOT / "glossary")))
+                            GLOSSARY_DIR=os.environ.get("RELIABILITY_LAB_GLOSSARY", str(ROOT / "lessons" / "glossary")))
     if test_config:
         app.config.update(test_config)
 

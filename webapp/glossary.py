@@ -1,4 +1,4 @@
-"""The glossary: one Markdown file per term in `glossary/`, and links from each lesson's first use.
+"""The glossary: one Markdown file per term in `lessons/glossary/`, and links from each lesson's first use.
 
 A file is front matter plus a short definition in Markdown:
 
@@ -61,13 +61,13 @@ class Term:
 def parse_term(text: str, ident: str) -> Term:
     match = FRONT_MATTER.match(text)
     if not match or not IDENT.match(ident):
-        raise LessonError(f"glossary/{ident}.md: needs front matter and a lowercase-hyphen file name")
+        raise LessonError(f"lessons/glossary/{ident}.md: needs front matter and a lowercase-hyphen file name")
     meta = yaml.safe_load(match.group(1)) or {}
     if "term" not in meta:
-        raise LessonError(f"glossary/{ident}.md: front matter lacks term")
+        raise LessonError(f"lessons/glossary/{ident}.md: front matter lacks term")
     body = text[match.end():].strip()
     if not body:
-        raise LessonError(f"glossary/{ident}.md: the definition is empty")
+        raise LessonError(f"lessons/glossary/{ident}.md: the definition is empty")
     rendered = markdown.markdown(body)
     tip = " ".join(html.unescape(re.sub(r"<[^>]+>", "", rendered)).split())
     return Term(id=ident, term=str(meta["term"]), aliases=tuple(str(a) for a in meta.get("aliases") or ()),

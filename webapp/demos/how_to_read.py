@@ -45,6 +45,19 @@ HOW_TO_READ = {
         "Across is how busy the link is, up is the mean time for a response. The curves are the queueing "
         "formulas and the dot is the simulation at your rate: flat at first, then a steep wall as the link "
         "nears 100 % busy."),
+    "fallacy-admin": (
+        "One bar per design: the service's own timeouts and retries, and the same service with the "
+        "gateway's deadline passed down. Each bar splits the requests into answered in time (green), an "
+        "error in time, and a gateway timeout (red); the table counts the attempts still running after "
+        "the user was already told it failed."),
+    "fallacy-cost": (
+        "Each bar is the monthly cross-zone bill for the same traffic: at the failure rate you set, with "
+        "no retries, and during an outage with the same retries. The height above the no-retries bar is "
+        "what the retries cost; the checked box multiplies it out by hand."),
+    "fallacy-homogeneous": (
+        "Across is the response size (log scale), up is the share of responses larger than that: the "
+        "line is the formula and the dot the simulation at the tunnel's limit. Everything right of the "
+        "red tunnel line cannot pass the smaller hop; the dotted line is a health check, far below it."),
     "fallacy-latency": (
         "One pair of bars per distance between the machines: the time to fetch all the items one call at a "
         "time, and in batches. The server's work is the same in both; the difference is round trips, which "
@@ -53,6 +66,14 @@ HOW_TO_READ = {
         "Across is the number of calls in the chain, up is the share of requests that succeed end to end. "
         "The line is the formula (each call's success multiplied together) and the dots the simulation: "
         "each extra call takes a little more away."),
+    "fallacy-secure": (
+        "One group of bars per endpoint design: the recorded payments an attacker sent again that were "
+        "accepted (red) and forged requests accepted; the grey markers are the formula. A signature stops "
+        "forgeries but not replays; only a single-use key refuses every replay."),
+    "fallacy-topology": (
+        "Across is the time since the service moved to a new address, up is how many clients still call "
+        "the old one: the solid line is the simulation, the dashed one the formula. The vertical line is "
+        "the DNS TTL: by then every client that re-resolves has moved; pinned clients never do."),
     "idempotency-race": (
         "Two columns, copies A and B of the same charge, run their SQL statements in the order you picked, "
         "step by step from top to bottom. Read across to see which statement each copy ran when, and at "

@@ -1,6 +1,7 @@
 """Server-side search over the lessons and the glossary."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_stemming(word, expected):
 
 def results(client, q):
     html = client.get("/search", query_string={"q": q}).get_data(as_text=True)
-    return re.findall(r'<li>\s*<a href="([^"]+)">', html), html
+    return [unescape(u) for u in re.findall(r'<li>\s*<a href="([^"]+)">', html)], html
 
 
 def test_a_term_finds_its_glossary_entry_and_the_lesson_step(client):

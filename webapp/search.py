@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
@@ -70,7 +71,11 @@ def lesson_docs(lesson) -> list[Doc]:
         if text:
             docs.append(Doc(url, title, lesson.title, text))
 
-    for kind, part in lesson.parts:
+    for index, (kind, part) in enumerate(lesson.parts):
+        # Text that discusses a demo's result waits until its questions are answered (predict.py): a
+        # heading in it exists on the page only once they are, so its link opens them as skipped.
+        discussed = lesson.discussions.get(index)
+        page = base + (f"?{urlencode([(f'revealed.{q}', '1') for q in lesson.guards[discussed]])}" if discussed else "")
         if kind == "demo":
             demo = REGISTRY[part]
             docs.append(Doc(f"{base}#demo-{part}", demo.title, lesson.title, demo.summary))
@@ -81,7 +86,7 @@ def lesson_docs(lesson) -> list[Doc]:
             for heading in HEADING.finditer(str(part)):
                 chunks.append(plain(str(part)[pos:heading.start()]))
                 flush()
-                title, url, chunks = plain(heading.group(3)), f"{base}#{heading.group(2)}", []
+                title, url, chunks = plain(heading.group(3)), f"{page}#{heading.group(2)}", []
                 pos = heading.end()
             chunks.append(plain(str(part)[pos:]))
     flush()

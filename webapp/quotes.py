@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl
 
 QUOTE = re.compile(r"\{\{\s*(?P<state>[a-z0-9-]+(?:@[a-z0-9-]+)?(?:\?[^\s}]*)?)\s+(?P<expr>[^|}]+?)"
                    r"(?:\s*\|\s*(?P<fmt>[^}]*?))?\s*\}\}")
-_FUNCTIONS = {"all": all, "any": any, "abs": abs, "min": min, "max": max, "len": len, "sum": sum, "round": round}
+_FUNCTIONS = {"all": all, "any": any, "abs": abs, "min": min, "max": max, "len": len, "sum": sum, "round": round,
+              "zip": zip}
 
 
 class QuoteError(ValueError):

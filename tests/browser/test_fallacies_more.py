@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 # What Plotly drew: the x values of the chart's simulated trace (gd.data is Plotly's own copy).
-DRAWN_X = "(id) => { const gd = document.getElementById(id); return gd && gd.data ? gd.data[1].x.at(-1) : null; }"
+# Evenly spaced x values travel as x0 and dx (charts.page_json), so the last one is computed from them.
+DRAWN_X = ("(id) => { const gd = document.getElementById(id); if (!gd || !gd.data) return null; const tr = gd.data[1];"
+           " return tr.x ? tr.x.at(-1) : tr.x0 + tr.dx * (tr.y.length - 1); }")
 
 
 def test_a_longer_ttl_keeps_clients_on_the_old_address_longer(watched_page, live_server):

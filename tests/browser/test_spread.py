@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import predictions
+
 pytestmark = pytest.mark.browser
 
 
@@ -27,7 +29,7 @@ def test_run_20_seeds_shows_the_spread_beside_the_run(watched_page, live_server)
 
 def test_moving_a_slider_offers_the_spread_of_the_new_state(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff#demo-backoff-timeline")
+    page.goto(predictions.lesson(live_server, "retry-backoff") + "#demo-backoff-timeline")
     link = page.locator("#spread-backoff-timeline a")
     before = link.get_attribute("href")
     page.locator("#backoff-timeline-down_ms").focus()

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import predictions
+
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
@@ -190,7 +192,7 @@ def test_reduced_motion_turns_off_the_animations(browser, live_server):
 
 def test_print_hides_controls_and_keeps_results(watched_page, live_server):
     page = watched_page
-    page.goto(f"{live_server}/lessons/retry-backoff")
+    page.goto(predictions.lesson(live_server, "retry-backoff"))  # results, not the questions' wait
     page.emulate_media(media="print")
     expect(page.locator("#demo-backoff-timeline .demo-controls")).to_be_hidden()
     expect(page.locator("#result-backoff-timeline .verdict")).to_be_visible()

@@ -148,8 +148,8 @@ def demo_page(demo_id: str):
                 response.cache_control.no_store = True  # it may work next time
         else:  # a good state renders the same bytes for everyone: render and compress it once
             entry = FRAGMENTS.get((template, demo_id, freeze(state.values), withheld),
-                                  lambda: Encoded(render_template(template, state=state,
-                                                                  withheld=withheld).encode()))
+                                  lambda: Encoded(render_template(template, state=state, withheld=withheld,
+                                                                  lazy_panels=True).encode()))
             response = entry.response(request.headers.get("Accept-Encoding", ""), "text/html")
         url = None if state.error else replace_url_for(state, request.headers.get("HX-Current-URL", ""))
         if url:

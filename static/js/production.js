@@ -24,7 +24,14 @@
     if (!panel.matches || !panel.matches("[data-production]")) return;
     if (panel.open) {
       var current = panel.querySelector(".production-config");
-      chosen[panel.id] = current && current.getAttribute("data-library");
+      var body = panel.querySelector(".production-body[data-load]");
+      if (current) {
+        chosen[panel.id] = current.getAttribute("data-library");
+      } else if (body && window.htmx) {  // a redrawn result's panel: load the library chosen before
+        var url = body.getAttribute("data-load");
+        if (chosen[panel.id]) url = url.replace(/\/production\/[^/?]+/, "/production/" + chosen[panel.id]);
+        window.htmx.ajax("GET", url, {target: body, swap: "innerHTML"});
+      }
     } else {
       delete chosen[panel.id];
     }

@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from . import assets, caching, errors, lab_views, lessons, live, security, views
+    from . import assets, caching, errors, lab_views, lessons, live, pack, security, views
     from .production import views as production_views
 
     assets.init_app(app)
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     lessons.init_app(app)
     app.register_blueprint(views.pages)
     app.register_blueprint(views.demos)
+    app.register_blueprint(pack.pack)  # /pack, and the table-header filter
     app.register_blueprint(lab_views.lab)
     app.register_blueprint(production_views.production)  # "Use this in production", /production/import
     live.init_app(app)  # live sessions (workshop mode): /live

@@ -12,7 +12,7 @@ UNITS = {"ms": "ms", "s": "s", "per_s": "/s", "rps": "req/s", "pct": "%", "perce
          "usd": "$", "kb": "kB", "bytes": "bytes"}
 # Words that read better spelled out or with their own capitals.
 WORDS = {"t": "Time", "p50": "p50", "p90": "p90", "p95": "p95", "p99": "p99", "p999": "p99.9",
-         "rtt": "RTT", "sql": "SQL", "md1": "(M/D/1)", "mm1": "(M/M/1)", "mmc": "(M/M/c)", "id": "ID",
+         "rtt": "RTT", "sql": "SQL", "md1": "M/D/1", "mm1": "M/M/1", "mmc": "M/M/c", "stderr": "std. error", "id": "ID",
          "no": "no", "qps": "queries/s", "ok": "OK", "ttl": "TTL", "dns": "DNS", "az": "AZ", "cpu": "CPU"}
 # Whole names whose meaning the mechanical reading gets wrong.
 NAMES = {"no_page": "No page", "t_ms": "Time (ms)", "t_s": "Time (s)", "rate_per_s": "Rate (/s)",
@@ -27,10 +27,13 @@ def column_label(name: str) -> str:
         return name  # already a human header (or not a snake_case name): leave it alone
     parts = name.split("_")
     unit = ""
-    for size in (2, 1):  # "per_s" before "s"
-        tail = "_".join(parts[-size:])
-        if len(parts) > size and tail in UNITS:
-            unit, parts = UNITS[tail], parts[:-size]
+    for i in range(len(parts) - 1, -1, -1):  # a unit anywhere ("c_p99_ms_with"); "per_s" before "s"
+        two = "_".join(parts[i - 1:i + 1]) if i else ""
+        if two in UNITS and len(parts) > 2:
+            unit, parts = UNITS[two], parts[:i - 1] + parts[i + 1:]
+            break
+        if parts[i] in UNITS and len(parts) > 1:
+            unit, parts = UNITS[parts[i]], parts[:i] + parts[i + 1:]
             break
     words = [WORDS.get(p, p) for p in parts]
     text = " ".join(words)

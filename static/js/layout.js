@@ -42,15 +42,20 @@
       d.setAttribute("data-opened-for-print", "");
       d.open = true;
     });
-    if (!window.Plotly) return;
-    document.querySelectorAll("[data-figure][data-drawn]").forEach(function (el) {
-      window.Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+    var charts = window.Plotly ? document.querySelectorAll("[data-figure][data-drawn]") : [];
+    var redrawn = Array.prototype.map.call(charts, function (el) {
+      return window.Plotly.relayout(el, { width: PRINT_WIDTH, autosize: false });
+    });
+    // Says when every chart has its paper width (tests wait for it before measuring the page).
+    Promise.all(redrawn).then(function () {
+      if (printing) document.documentElement.setAttribute("data-print-ready", "");
     });
   }
 
   function afterPrint() {
     if (!printing) return;
     printing = false;
+    document.documentElement.removeAttribute("data-print-ready");
     document.querySelectorAll("details[data-opened-for-print]").forEach(function (d) {
       d.removeAttribute("data-opened-for-print");
       d.open = false;

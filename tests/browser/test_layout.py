@@ -69,6 +69,7 @@ def urls():
         yield slug, None
     for demo_id in sorted(REGISTRY):
         yield None, f"/demos/{demo_id}"
+    yield None, "/lab"
 
 
 def _open(page, live_server, slug, path):
@@ -120,7 +121,7 @@ def test_lessons_print_on_paper_without_overlap(browser, live_server, tmp_path):
     for slug in LESSONS:
         _open(page, live_server, slug, None)
         page.emulate_media(media="print")
-        page.wait_for_timeout(300)  # layout.js redraws the charts at paper width
+        page.wait_for_selector("html[data-print-ready]", state="attached")  # charts redrawn at paper width
         found = page.evaluate(PRINT_PROBLEMS, PAPER_WIDTH)
         closed = page.evaluate("() => document.querySelectorAll('details:not([open])').length")
         if closed:
@@ -142,5 +143,5 @@ def test_workshop_pack_holds_every_lesson_and_prints(page, live_server):
     assert titles == [lesson.title for lesson in LESSONS.values()]
     assert page.locator(".pack-lesson .withheld").count() == 0  # nothing waits for a prediction on paper
     page.emulate_media(media="print")
-    page.wait_for_timeout(500)
+    page.wait_for_selector("html[data-print-ready]", state="attached", timeout=60_000)
     assert page.evaluate(PRINT_PROBLEMS, PAPER_WIDTH)[:8] == []

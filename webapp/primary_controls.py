@@ -9,6 +9,8 @@ from __future__ import annotations
 UP_FRONT = 5
 
 PRIMARY = {
+    "backoff-timeline": ("base_ms", "multiplier", "max_attempts", "jitter", "down_ms"),
+    "degradation": ("article", "comments", "recommendations", "ads", "timeout_ms"),
     "retry-storm": ("clients", "outage_ms", "base_ms", "max_attempts", "jitter"),
     "breaker-timeline": ("outage_s", "failure_mode", "policy", "failure_threshold", "open_s"),
     "cascade": ("rate", "pool", "slow_s", "timeout_ms", "failure_threshold"),

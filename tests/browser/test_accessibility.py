@@ -22,6 +22,7 @@ def pages(app):
         yield f"/lessons/{slug}"
     for demo_id in sorted(REGISTRY):
         yield f"/demos/{demo_id}"
+    yield "/pack"
     yield "/no-such-page"
 
 

@@ -13,7 +13,7 @@ PRIMARY = {
     "degradation": ("article", "comments", "recommendations", "ads", "timeout_ms"),
     "retry-storm": ("clients", "outage_ms", "base_ms", "max_attempts", "jitter"),
     "breaker-timeline": ("outage_s", "failure_mode", "policy", "failure_threshold", "open_s"),
-    "cascade": ("rate", "pool", "slow_s", "timeout_ms", "failure_threshold"),
+    "cascade": ("pool", "slow_s", "timeout_ms", "runs", "failure_threshold"),
     "bulkhead": ("slow_factor", "shared_size", "search_pool", "checkout_pool", "queue_limit"),
     "retry-budget": ("rate", "drop_pct", "trigger_s", "attempts", "strategies"),
     "timeout-tradeoff": ("median_ms", "sigma", "tail_pct", "hang_pct", "timeout_ms"),

@@ -90,7 +90,9 @@ def test_demos_keep_chart_near_controls_and_never_scroll_sideways(browser, live_
         if m["scrollWidth"] > width + 1 or m["width"] > width:
             problems.append(f"{where}: page is {m['scrollWidth']} px wide on a {width} px screen")
         for d in m["demos"]:
-            if d["chart"] is not None and d["control"] is not None and abs(d["chart"] - d["control"]) > m["height"]:
+            # The failure lab (/lab) is its own layout: its result leads on a phone, its form beside it.
+            if path != "/lab" and d["chart"] is not None and d["control"] is not None \
+                    and abs(d["chart"] - d["control"]) > m["height"]:
                 problems.append(f"{where} {d['id']}: first chart {d['chart'] - d['control']:+.0f} px from its first control")
             if d["upFront"] > 5:
                 problems.append(f"{where} {d['id']}: {d['upFront']} controls before More settings")

@@ -20,8 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from . import (assets, caching, errors, glossary, lab_views, lessons, live, reference_views, security,
-                   teach, views)
+    from . import (assets, caching, errors, glossary, lab_views, lessons, live, pack, reference_views,
+                   security, teach, views)
     from .production import views as production_views
 
     assets.init_app(app)
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     glossary.init_app(app)  # links each term's first use in the lessons; builds the search index
     app.register_blueprint(views.pages)
     app.register_blueprint(views.demos)
+    app.register_blueprint(pack.pack)  # /pack, and the table-header filter
     app.register_blueprint(lab_views.lab)
     app.register_blueprint(reference_views.reference)  # /glossary, /search
     app.register_blueprint(production_views.production)  # "Use this in production", /production/import

@@ -24,6 +24,7 @@ OUTCOME = {
 SERIES = ("#0072B2", "#CC79A7", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#999999")
 NEUTRAL = "#888888"
 
+MIN_FONT = 11  # no chart text smaller than this (px)
 FONT = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -38,7 +39,9 @@ def layout(title: str = "", *, x: str = "", y: str = "", height: int = 320, **ex
         "font": {"family": FONT, "size": 13},
         "xaxis": {"title": {"text": x, "standoff": 8}, "zeroline": False, "automargin": True},
         "yaxis": {"title": {"text": y}, "zeroline": False, "rangemode": "tozero", "automargin": True},
-        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
+        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0, "font": {"size": 12}},
+        # Text inside bars shrinks to fit them (7 px on a phone): below 11 px it is hidden instead.
+        "uniformtext": {"minsize": MIN_FONT, "mode": "hide"},
         "hovermode": "closest",
         "bargap": 0.05,
     }

@@ -25,6 +25,8 @@
     return layout;
   }
 
+  var TOUCH = window.matchMedia("(hover: none), (pointer: coarse)");
+
   // Draws the charts not drawn yet (a swap brings new ones), or all of them when the theme changes.
   function drawCharts(all) {
     if (!window.Plotly) return;
@@ -36,6 +38,7 @@
     var fig = JSON.parse(el.getAttribute("data-figure"));
     window.Plotly.react(el, fig.data, styleLayout(fig.layout), {
       responsive: true, displaylogo: false,
+      displayModeBar: !TOUCH.matches,  // on a phone the modebar covers the chart's title
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
     });
     el.setAttribute("data-drawn", "true");

@@ -27,6 +27,7 @@ def pages(app):
     yield "/lessons/retry-backoff?present=1"  # slide mode: the title step, and a demo step
     yield f"/lessons/retry-backoff?present=1&step={demo_step}"
     yield f"/lessons/retry-backoff/notes?step={demo_step}"
+    yield "/pack"
     yield "/no-such-page"
 
 

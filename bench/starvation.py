@@ -7,7 +7,7 @@ learner meanwhile asks for a cached preset every 100 ms on a new connection (8 s
 
     .venv/bin/python bench/starvation.py [--seconds 30] [--heavy 50] [--sim-queue N]
 
---sim-queue sets SIM_QUEUE for the server (default: the app's, 4 per process); --sim-queue 1000
+--sim-queue sets SIM_QUEUE for the server (default: the app's, 2 per process); --sim-queue 1000
 is the unbounded queue of before issue 20. Targets 127.0.0.1 only; stops the server it starts.
 """
 

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from webapp.demos import REGISTRY
 from tests.browser.predictions import LESSONS, lesson as revealed_lesson
@@ -111,6 +112,10 @@ def test_phone_chart_stays_in_view_while_a_slider_moves(browser, live_server):
     slider.scroll_into_view_if_needed()
     slider.focus()
     page.keyboard.press("ArrowRight")
+    # The move redraws the result at once (sliders.js): read the chart once the new one is drawn.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(CHARTS_DRAWN)
+    expect(page.locator("#demo-bulkhead .chart-figure").first).to_be_visible()
     chart = page.locator("#demo-bulkhead .chart-figure").first.bounding_box()
     assert chart["y"] >= -1 and chart["y"] < 844 / 2, chart  # pinned at the top while the control has focus
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -154,6 +155,7 @@ def test_the_room_sees_the_result_only_after_reveal_and_votes_twice(room, browse
     expect(panel.locator("[data-answered-of]")).to_have_text("2 of 2")
     panel.get_by_role("button", name="Close answers").click()
     panel.get_by_role("button", name="Ask again").click()
+    time.sleep(1.1)  # an attendee answers at most once a second (LIVE_ANSWER_INTERVAL_S); a room discusses longer
     for page in (attendee, second):
         question = page.locator("#live-q-storm-peak-open-vote2")
         expect(question).to_contain_text("vote 2")

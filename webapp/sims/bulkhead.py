@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 from . import queueing
 from .pool import COMPLETED, REJECTED, TIMED_OUT, ThreadPool
-from .timeouts import percentile
+from .stats import percentile
 
 FEATURES = ("search", "checkout", "profile")
 MODES = ("shared", "isolated")

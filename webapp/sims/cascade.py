@@ -26,6 +26,8 @@ import math
 import random
 from collections import deque
 
+from webapp.sims.stats import percentile
+
 from webapp.sims.breaker import (CLOSED, HALF_OPEN, OPEN, SEED_FAILURE_THRESHOLD, SEED_OPEN_MS,
                                  SEED_PROBE_SUCCESSES, SEED_PROBES, BreakerConfig, CircuitBreaker,
                                  config_to_dict, poisson_arrivals)
@@ -210,8 +212,8 @@ def _run(arrivals, b_latency, pool, slow, timeout_ms, horizon, config) -> dict:
         "completed": [len(x) for x in latencies],
         "fast_fail": fast_fail,
         "errors": errors,
-        "c_p50_ms": [_pct(x, 50) for x in latencies],
-        "c_p99_ms": [_pct(x, 99) for x in latencies],
+        "c_p50_ms": [_q(sorted(x), 50) for x in latencies],
+        "c_p99_ms": [_q(sorted(x), 99) for x in latencies],
         # Little's law check: over a steady stretch, mean busy = sum(hold_sum_ms) / stretch length
         # (calls still holding a thread at the horizon are left out).
         "hold_sum_ms": [_round(x) for x in hold_sum],
@@ -226,8 +228,8 @@ def _run(arrivals, b_latency, pool, slow, timeout_ms, horizon, config) -> dict:
             "peak_busy": max(busy_max),
             "saturated_s": _round(full["ms"] / 1000),
             "peak_queue": max(queue_max),
-            "c_p50_ms": _pct(all_latencies, 50, presorted=True),
-            "c_p99_ms": _pct(all_latencies, 99, presorted=True),
+            "c_p50_ms": _q(all_latencies, 50),
+            "c_p99_ms": _q(all_latencies, 99),
             "c_max_ms": _round(all_latencies[-1]) if all_latencies else None,
         },
         "_quiet": quiet,
@@ -243,13 +245,10 @@ def _run(arrivals, b_latency, pool, slow, timeout_ms, horizon, config) -> dict:
     return result
 
 
-def _pct(values, p, presorted=False):
-    """Nearest-rank percentile (None for no data), rounded to 0.1 ms."""
-    if not values:
-        return None
-    ordered = values if presorted else sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return _round(ordered[rank - 1])
+def _q(ordered, p):
+    """The p-th percentile of a sorted list (stats.percentile), rounded to 0.1 ms; None for no data."""
+    value = percentile(ordered, p)
+    return None if value is None else _round(value)
 
 
 def _littles_law(rate, pool, slow, timeout_ms, runs) -> dict:

@@ -22,6 +22,8 @@ import math
 import random
 from statistics import NormalDist
 
+from .stats import percentile
+
 # name, label, core, median and p99 latency (ms), default availability (%)
 DEPENDENCIES = (
     ("article", "Article store", True, 20, 100, 99.95),
@@ -206,8 +208,8 @@ def degradation(article="up", comments="up", recommendations="up", ads="up",
             "formula": formulas[design]["text"],
             "formula_value": round(formulas[design]["value"], 5),
             "factors": formulas[design]["factors"],
-            "p50_ms": _round(_percentile(ordered, 0.50)),
-            "p99_ms": _round(_percentile(ordered, 0.99)),
+            "p50_ms": _round(percentile(ordered, 50)),
+            "p99_ms": _round(percentile(ordered, 99)),
             "sections": sections,
             "latency_histogram": {"all": _histogram(ordered), "error": _histogram(failed_lat[design])},
         }
@@ -335,11 +337,6 @@ def _formulas(deps) -> dict:
 
 def _pct(x: float) -> str:
     return f"{x * 100:.2f}%".replace(".00%", "%") if x < 0.99995 or x == 1 else f"{x * 100:.3f}%"
-
-
-def _percentile(ordered: list, q: float) -> float:
-    """Nearest-rank percentile of a sorted list."""
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def _round(x: float) -> float:

@@ -65,7 +65,7 @@ from .backoff import Backoff
 from .breaker import BreakerConfig, CircuitBreaker, poisson_arrivals
 from .idempotency import AMOUNT_CENTS, PaymentStore, order_key, order_name
 from .pool import QUEUED, REJECTED, RUNNING, ThreadPool
-from .timeouts import percentile
+from .stats import percentile
 
 INF = math.inf
 _log = math.log

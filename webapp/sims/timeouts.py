@@ -31,6 +31,8 @@ import operator
 import random
 from statistics import NormalDist
 
+from .stats import percentile
+
 # The tail component starts at twice the body's median: slow paths are slow from the start.
 TAIL_START = 2.0
 # Requests drawn for the trade-off demo: 20,000 leaves ~20 samples above p99.9.
@@ -496,17 +498,6 @@ class _RetryStats:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-
-def percentile(sorted_values: list[float], p: float) -> float | None:
-    """The p-th percentile by linear interpolation between order statistics (NumPy's default,
-    "type 7"): rank p/100 x (n - 1). None for an empty list."""
-    if not sorted_values:
-        return None
-    rank = p / 100 * (len(sorted_values) - 1)
-    lo = int(rank)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (rank - lo)
-
 
 def _mean_std(values: list[float]) -> tuple[float, float]:
     n = len(values)
